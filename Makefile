@@ -1,0 +1,42 @@
+# The README's commands. Each target does its own set-up from a fresh clone.
+#   make book       build the website (prints the path of index.html)
+#   make test       every test: library, nbval, strict build, site checks in a real browser
+#   make notebooks  re-execute chapter notebooks in place and store outputs (NB=path to pick some)
+#   make student    the student edition under _build/student/
+#   make bench      benchmarks; writes the data the Performance page shows
+
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+NB ?= $(wildcard chapters/*.ipynb)
+JB_FLAGS := -W -n --keep-going
+
+.PHONY: book test notebooks student bench clean install
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	@touch $@
+
+book: $(STAMP)
+	$(VENV)/bin/jupyter-book build . $(JB_FLAGS)
+	@echo "Site: $(abspath _build/html/index.html)"
+
+test: book
+	$(PY) -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+notebooks: $(STAMP)
+	$(PY) tools/execute_notebooks.py $(NB)
+
+student: $(STAMP)
+	$(PY) tools/student.py
+
+bench: $(STAMP)
+	$(PY) tools/bench.py
+
+clean:
+	rm -rf _build

@@ -1,0 +1,115 @@
+"""Run an optimizer on a problem and record everything: :func:`run` and :class:`Trace`."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+
+from . import _validate as check
+
+
+@dataclass(frozen=True)
+class Trace:
+    """The record of one run (or of a batch of runs, leading axis = setting).
+
+    Attributes
+    ----------
+    params : ndarray
+        Shape ``(steps + 1, *x0.shape)``. ``params[0]`` is the start point, ``params[t]`` the parameters after ``t`` updates.
+    loss : ndarray
+        Shape ``(steps + 1,)``. The loss at each ``params[t]``.
+    grads : ndarray
+        Shape ``(steps, *x0.shape)``. ``grads[t]`` is the gradient used by update ``t + 1`` (taken at ``params[t]``).
+    v : ndarray or None
+        Shape ``(steps, *x0.shape)``. The accumulator after each update (adaptive optimizers only).
+    optimizer : str
+        The optimizer's class name (plots use it to pick the colour).
+    settings : dict or None
+        For a batched run, the hyperparameter values of each setting.
+    """
+
+    params: np.ndarray
+    loss: np.ndarray
+    grads: np.ndarray
+    v: Optional[np.ndarray]
+    optimizer: str
+    settings: Optional[dict] = field(default=None)
+
+    @property
+    def steps(self):
+        """The number of updates recorded."""
+        return self.loss.shape[-1] - 1
+
+
+def grid(**axes):
+    """All combinations of the given hyperparameter values, as a ``batch`` for :func:`run`.
+
+    ``grid(lr=[0.1, 0.01], beta=[0.9, 0.99])`` gives four settings; the first
+    name varies slowest (like ``np.meshgrid(..., indexing="ij")`` flattened).
+    """
+    if not axes:
+        raise ValueError("grid needs at least one hyperparameter, e.g. grid(lr=[0.1, 0.01])")
+    values = {k: np.atleast_1d(np.asarray(v, dtype=np.float64)) for k, v in axes.items()}
+    combos = list(itertools.product(*values.values()))
+    return {k: np.array([c[i] for c in combos]) for i, k in enumerate(values)}
+
+
+def _settings(batch):
+    if not isinstance(batch, dict) or not batch:
+        raise TypeError("batch must be a non-empty dict of hyperparameter arrays, e.g. {'lr': [0.1, 0.01]}")
+    arrays = {}
+    for name, values in batch.items():
+        arr = np.asarray(values, dtype=np.float64)
+        if arr.ndim != 1 or arr.size == 0:
+            raise ValueError(f"batch[{name!r}] must be a non-empty 1-D array, got shape {arr.shape}")
+        arrays[name] = arr
+    sizes = {a.size for a in arrays.values()}
+    if len(sizes) != 1:
+        raise ValueError(f"batch arrays must all have the same length, got {sorted(sizes)}; "
+                         "use rmslib.grid(...) for all combinations")
+    return arrays, sizes.pop()
+
+
+def run(opt, problem, x0, steps=200, batch=None):
+    """Run ``opt`` on ``problem`` from ``x0`` for ``steps`` updates and return a :class:`Trace`.
+
+    With ``batch={"lr": [...], "beta": [...]}`` (equal-length arrays, or
+    :func:`grid`) all settings run at once in one vectorised pass; the trace's
+    arrays then get a leading axis of one entry per setting, and each entry is
+    exactly what a separate run with that setting gives.
+    """
+    steps = check.positive_int("steps", steps)
+    x = check.array("x0", x0)
+    if x.ndim != 1 or x.shape[0] != problem.dim:
+        raise ValueError(f"x0 must be a 1-D array of {problem.dim} values for {problem!r}, got shape {x.shape}")
+    settings = None
+    if batch is not None:
+        settings, size = _settings(batch)
+        shape = (size,) + (1,) * x.ndim
+        opt = opt.replace(**{k: v.reshape(shape) for k, v in settings.items()})
+        x = np.broadcast_to(x, (size,) + x.shape).copy()
+    if hasattr(problem, "reset"):
+        problem.reset()
+    timed = getattr(problem, "time_varying", False)
+    state = opt.init(x)
+    params, grads, vs = [x], [], []
+    losses = [problem.loss(x, 0) if timed else problem.loss(x)]
+    for t in range(steps):
+        with np.errstate(over="ignore", invalid="ignore"):
+            g = problem.grad(x, t) if timed else problem.grad(x)
+        if not np.all(np.isfinite(g)):
+            raise ValueError(f"the run diverged: the gradient became non-finite at step {t + 1} "
+                             f"(lr={opt.lr!r} is too large for this problem)")
+        x, state = opt.update(x, g, state)
+        params.append(x)
+        grads.append(g)
+        vs.append(state.v)
+        losses.append(problem.loss(x, t + 1) if timed else problem.loss(x))
+    axis = 1 if settings is not None else 0
+    stack = lambda arrs: np.stack([np.broadcast_to(a, x.shape) for a in arrs], axis=axis)  # noqa: E731
+    return Trace(params=stack(params), loss=np.stack(losses, axis=-1), grads=stack(grads),
+                 v=None if vs[0] is None else stack(vs), optimizer=type(opt).__name__,
+                 settings=settings)
