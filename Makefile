@@ -23,7 +23,10 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@touch $@
 
 book: $(STAMP)
-	$(VENV)/bin/jupyter-book build . $(JB_FLAGS)
+	@# MathJax, require.js, the widget manager: from the npm registry, cached in _build/assets
+	$(PY) tools/site_assets.py
+	@# --all: every page gets the current head (scripts, assets), not only changed pages
+	$(VENV)/bin/jupyter-book build . $(JB_FLAGS) --all
 	@echo "Site: $(abspath _build/html/index.html)"
 
 test: book
@@ -36,7 +39,10 @@ student: $(STAMP)
 	$(PY) tools/student.py
 
 bench: $(STAMP)
-	$(PY) tools/bench.py
+	@# torch is a benchmark oracle only (never a runtime dependency, not in requirements files)
+	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q torch==2.13.0
+	@# OPENBLAS_CORETYPE/L2_SIZE (set on some machines for old OpenBLAS builds) slow a current numpy
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) tools/bench.py
 
 clean:
 	rm -rf _build

@@ -7,6 +7,7 @@ allowed range, so a bad setting never turns into a silent NaN later.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -20,7 +21,10 @@ def hyper(name, value, *, low=None, high=None, low_open=False, high_open=True):
     if isinstance(value, (bool, np.bool_)) or value is None:
         raise TypeError(f"{name} must be a real number, got {value!r}")
     if isinstance(value, numbers.Real):
-        arr = np.float64(value)
+        try:
+            arr = np.float64(value)
+        except OverflowError:  # an integer too large for a float
+            raise ValueError(f"{name} must be finite, got {value!r}") from None
     else:
         try:
             arr = np.asarray(value)
@@ -47,6 +51,32 @@ def _describe(low, high, low_open, high_open):
     return f"{left}{lo}, {hi}{right}"
 
 
+# Finiteness checks run on every update, so they are made cheap for each size:
+# a handful of values are checked by Python's math.isfinite (quicker than any
+# NumPy call on tiny arrays), arrays at least _SUM_CHECK_SIZE large with one
+# summation (no boolean temporary), the rest with np.isfinite.
+_TINY = 16
+_SUM_CHECK_SIZE = 4096
+_all_true = np.logical_and.reduce
+
+
+def all_finite(arr):
+    """True if every entry of the float array ``arr`` is finite (no inf, no nan).
+
+    Cheap: a sum is finite only if every entry is (an inf or nan entry makes
+    the sum inf or nan), so one summation settles the common case. A
+    non-finite sum can also come from overflow of finite entries, so only
+    then are the entries checked one by one.
+    """
+    if arr.size <= _TINY:
+        return all(map(math.isfinite, arr.ravel().tolist()))
+    if arr.size < _SUM_CHECK_SIZE:
+        return bool(_all_true(np.isfinite(arr), axis=None))
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(arr, axis=None)
+    return bool(np.isfinite(total)) or bool(np.isfinite(arr).all())
+
+
 def flag(name, value):
     """Check a boolean switch."""
     if not isinstance(value, (bool, np.bool_)):
@@ -59,10 +89,14 @@ def array(name, value):
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"{name} must be a float array, got {type(value).__name__}")
     try:
+        if np.iscomplexobj(value):  # float64 conversion would silently drop the imaginary part
+            raise TypeError(f"{name} must be real, got complex values")
         arr = np.array(value, dtype=np.float64)  # np.array copies: the caller's data is never shared
+    except OverflowError:  # an integer too large for a float
+        raise ValueError(f"{name} must contain only finite values") from None
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be a float array, got {type(value).__name__}") from exc
-    if not np.all(np.isfinite(arr)):
+    if not all_finite(arr):
         raise ValueError(f"{name} must contain only finite values")
     return arr
 
@@ -72,7 +106,7 @@ def grads_like(params, grads):
     g = array("grads", grads) if not isinstance(grads, np.ndarray) or grads.dtype != np.float64 else grads
     if g.shape != params.shape:
         raise ValueError(f"grads must have the shape of params {params.shape}, got {g.shape}")
-    if not np.all(np.isfinite(g)):
+    if not all_finite(g):
         raise ValueError("grads must contain only finite values (got inf or nan)")
     return g
 

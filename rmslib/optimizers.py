@@ -88,10 +88,24 @@ class Optimizer:
             if arr is not None and arr.shape != params.shape:
                 raise ValueError(f"state.{name} has shape {arr.shape} but params has shape {params.shape}; "
                                  "was the state made for other params?")
+        for name in self._needs():
+            if getattr(state, name) is None:
+                raise TypeError(f"state has no {name}: it was not made by this {type(self).__name__}'s init; "
+                                "start from opt.init(params)")
         new_params, new_state = self._update(params, grads, state)
-        if not np.all(np.isfinite(new_params)):
+        if np.shape(new_params) != params.shape:
+            raise ValueError(f"hyperparameter arrays must broadcast to the shape of params {params.shape}, "
+                             f"but the update has shape {np.shape(new_params)}")
+        if not check.all_finite(new_params):
             raise ValueError("the update overflowed (params became non-finite); lower lr or check grads")
+        if new_state.v is not None and not check.all_finite(new_state.v):
+            raise ValueError("grads are too large: their squares overflow float64 (state.v became inf); "
+                             "rescale the problem or check grads")
         return new_params, new_state
+
+    def _needs(self):
+        """The state fields this optimizer's update reads (so they must not be None)."""
+        return ()
 
     def _zeros(self, params, fill=0.0):
         return np.full(np.broadcast_shapes(params.shape, np.shape(fill)), fill, dtype=np.float64)
@@ -131,6 +145,9 @@ class Momentum(Optimizer):
 
     def _init(self, params):
         return State(t=0, buf=self._zeros(params))
+
+    def _needs(self):
+        return ("buf",)
 
     def _update(self, params, grads, state):
         buf = self.beta * state.buf + grads
@@ -179,12 +196,51 @@ class Adagrad(Optimizer):
     def _init(self, params):
         return State(t=0, v=self._zeros(params, self.v0))
 
+    def _needs(self):
+        return ("v",)
+
     def _update(self, params, grads, state):
         t = state.t + 1
         v = state.v + grads * grads
         lr = self.lr / (1.0 + (t - 1) * self.lr_decay) if np.any(self.lr_decay) else self.lr
         step = _scale(grads, _denominator(v, self.eps, self.eps_in_sqrt), self._safe)
         return params - lr * step, State(t=t, v=v)
+
+
+# Large RMSProp updates run block by block: each block's temporaries (about
+# 256 KiB per array) stay in the CPU cache, so memory sees only the five
+# unavoidable streams (read theta, g, v_{t-1}; write the new theta and v_t)
+# instead of one full-size temporary per operation. Same operations in the same
+# order on each element, so the result is bit-for-bit that of the plain code.
+_BLOCK = 1 << 15
+
+
+def _rmsprop_blocked(params, grads, v_prev, lr, beta, eps, eps_in_sqrt):
+    """Plain RMSProp (scalar hyperparameters, no centering, no momentum), blocked.
+
+    Returns ``(new_params, v)`` as new arrays; the inputs are only read.
+    """
+    new_params, new_v = np.empty(params.shape), np.empty(params.shape)
+    theta, g, v_old = params.reshape(-1), grads.reshape(-1), v_prev.reshape(-1)
+    theta_out, v_out = new_params.reshape(-1), new_v.reshape(-1)
+    scratch = np.empty(min(_BLOCK, theta.size))
+    for lo in range(0, theta.size, _BLOCK):
+        hi = min(lo + _BLOCK, theta.size)
+        gb, v, d = g[lo:hi], v_out[lo:hi], scratch[:hi - lo]
+        np.multiply(gb, gb, out=v)                # g_t^2
+        np.multiply(1.0 - beta, v, out=v)         # (1 - beta) g_t^2
+        np.multiply(beta, v_old[lo:hi], out=d)    # beta v_{t-1}
+        np.add(d, v, out=v)                       # v_t = beta v_{t-1} + (1 - beta) g_t^2
+        if eps_in_sqrt:
+            np.add(v, eps, out=d)                 # v_t + eps
+            np.sqrt(d, out=d)                     # d_t = sqrt(v_t + eps)
+        else:
+            np.sqrt(v, out=d)                     # sqrt(v_t)
+            np.add(d, eps, out=d)                 # d_t = sqrt(v_t) + eps
+        np.divide(gb, d, out=d)                   # g_t / d_t
+        np.multiply(lr, d, out=d)                 # eta g_t / d_t
+        np.subtract(theta[lo:hi], d, out=theta_out[lo:hi])  # theta_t = theta_{t-1} - eta g_t / d_t
+    return new_params, new_v
 
 
 class RMSProp(Optimizer):
@@ -224,6 +280,12 @@ class RMSProp(Optimizer):
         self.momentum = check.hyper("momentum", momentum, low=0.0, high=1.0)
         self.lr_in_buffer = check.flag("lr_in_buffer", lr_in_buffer)
         self._safe = bool(np.all(np.asarray(self.eps) > 0))
+        # Fixed with the hyperparameters, so update's checks need not recompute it every step.
+        self._has_buffer = bool(np.any(self.momentum)) or self.lr_in_buffer
+        # The blocked kernel handles the plain case with one setting (not a batched sweep).
+        self._blockable = (all(isinstance(h, float) for h in (self.lr, self.beta, self.eps, self.momentum))
+                           and self._safe and not self.centered and not self.lr_in_buffer
+                           and self.momentum == 0.0)
 
     @classmethod
     def like(cls, library, **overrides):
@@ -240,7 +302,15 @@ class RMSProp(Optimizer):
                      m=self._zeros(params) if self.centered else None,
                      buf=self._zeros(params) if np.any(self.momentum) or self.lr_in_buffer else None)
 
+    def _needs(self):
+        return ("v",) + (("m",) if self.centered else ()) + (("buf",) if self._has_buffer else ())
+
     def _update(self, params, grads, state):
+        if (self._blockable and params.size >= _BLOCK and state.buf is None
+                and state.v is not None and state.v.dtype == np.float64):
+            new_params, v = _rmsprop_blocked(params, grads, state.v, self.lr, self.beta,
+                                             self.eps, self.eps_in_sqrt)
+            return new_params, State(t=state.t + 1, v=v)
         beta = self.beta
         v = beta * state.v + (1.0 - beta) * (grads * grads)
         m = None
@@ -286,6 +356,9 @@ class Adam(Optimizer):
 
     def _init(self, params):
         return State(t=0, v=self._zeros(params), m=self._zeros(params))
+
+    def _needs(self):
+        return ("v", "m")
 
     def _update(self, params, grads, state):
         t = state.t + 1

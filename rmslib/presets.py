@@ -7,6 +7,10 @@ Adagrad (Keras 3), TensorFlow 1 RMSPropOptimizer / AdagradOptimizer
 lecture 6e. ``None`` as a learning rate means the library has no default.
 """
 
+import numpy as np
+
+from . import _validate as check
+
 RMSPROP = {
     # PyTorch: alpha=0.99, eps outside the root, momentum buffers g/d.
     "torch": dict(lr=1e-2, beta=0.99, eps=1e-8, eps_in_sqrt=False, v0=0.0, lr_in_buffer=False),
@@ -44,7 +48,7 @@ def build(cls, name, library, overrides):
     if kwargs["lr"] is None:
         raise TypeError(f"lr is required for {name}.like({library!r}): that library has no default "
                         "learning rate")
-    if name == "Adagrad" and library == "tf1" and not kwargs["v0"] > 0:
+    if name == "Adagrad" and library == "tf1" and not np.all(check.hyper("v0", kwargs["v0"]) > 0):
         raise ValueError(f"v0 must be > 0 for Adagrad.like('tf1') (TensorFlow 1 requires a positive "
                          f"initial accumulator), got {kwargs['v0']!r}")
     return cls(**kwargs)

@@ -21,13 +21,38 @@ class Problem:
     time_varying = False
 
     def _x(self, x):
-        x = np.asarray(x, dtype=np.float64)
+        try:
+            if isinstance(x, (str, bytes)) or np.iscomplexobj(x):
+                raise TypeError("not real numbers")
+            x = np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise TypeError(f"x must be a float array, got {type(x).__name__}") from exc
         if x.ndim == 0 or x.shape[-1] != self.dim:
             raise ValueError(f"x must have {self.dim} values on its last axis, got shape {x.shape}")
+        if not check.all_finite(x):
+            raise ValueError("x must contain only finite values")
         return x
 
     def __repr__(self):
         return f"{type(self).__name__}()"
+
+
+def _rng(seed):
+    """``np.random.default_rng(seed)``, with an error naming ``seed`` when numpy refuses it."""
+    if isinstance(seed, (bool, np.bool_, float, str, bytes)):
+        raise TypeError(f"seed must be a non-negative integer (or None), got {seed!r}")
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"seed must be a non-negative integer (or None), got {seed!r}") from exc
+
+
+def _problem(name, value):
+    """Check that ``value`` looks like a problem (has ``dim``, ``loss`` and ``grad``)."""
+    if not all(hasattr(value, a) for a in ("dim", "loss", "grad")):
+        raise TypeError(f"{name} must be a problem with dim, loss and grad (such as rmslib.problems.Bowl()), "
+                        f"got {type(value).__name__}")
+    return value
 
 
 class Bowl(Problem):
@@ -51,6 +76,8 @@ class Bowl(Problem):
         phi = np.deg2rad(self.angle)
         rot = np.array([[np.cos(phi), -np.sin(phi)], [np.sin(phi), np.cos(phi)]])
         self.hessian = rot @ np.diag(curv) @ rot.T
+        if not check.all_finite(self.hessian):
+            raise ValueError(f"curvatures are too large for float64, got {curvatures!r}")
         self.minimum = self.center.copy()
 
     def grad(self, x):
@@ -69,7 +96,7 @@ class Rosenbrock(Problem):
     r"""Rosenbrock's banana valley :math:`f(x, y) = (a - x)^2 + b\,(y - x^2)^2`, minimum at (a, a²)."""
 
     def __init__(self, a=1.0, b=100.0):
-        self.a = check.hyper("a", a)
+        self.a = check.hyper("a", a, low=-1e150, high=1e150, high_open=False)  # a**2 must not overflow
         self.b = check.hyper("b", b, low=0.0, low_open=True)
         self.minimum = np.array([self.a, self.a**2])
 
@@ -105,7 +132,8 @@ class SigmoidNeuron(Problem):
         if len(self.xs) == 2 and self.xs[0] != self.xs[1]:
             logits = np.log(self.ys / (1 - self.ys))
             w = (logits[1] - logits[0]) / (self.xs[1] - self.xs[0])
-            self.minimum = np.array([w, logits[0] - w * self.xs[0]])
+            minimum = np.array([w, logits[0] - w * self.xs[0]])
+            self.minimum = minimum if check.all_finite(minimum) else None
 
     def _out(self, x):
         x = self._x(x)
@@ -138,7 +166,7 @@ class SparseRegression(Problem):
         self.n_samples = n_samples = check.positive_int("n_samples", n_samples)
         self.dim = len(freq)
         self.frequencies = freq
-        rng = np.random.default_rng(seed)
+        rng = _rng(seed)
         active = rng.random((n_samples, self.dim)) < freq
         active[rng.integers(n_samples, size=self.dim), np.arange(self.dim)] = True  # every feature at least once
         self.X = np.where(active, rng.normal(1.0, 0.1, (n_samples, self.dim)), 0.0)
@@ -172,7 +200,7 @@ class Noisy(Problem):
     """
 
     def __init__(self, problem, sigma=1.0, seed=0):
-        self.problem = problem
+        self.problem = _problem("problem", problem)
         self.sigma = check.hyper("sigma", sigma, low=0.0)
         self.seed = seed
         self.dim = problem.dim
@@ -180,7 +208,7 @@ class Noisy(Problem):
         self.reset()
 
     def reset(self):
-        self._rng = np.random.default_rng(self.seed)
+        self._rng = _rng(self.seed)
         if hasattr(self.problem, "reset"):
             self.problem.reset()
 
@@ -215,7 +243,7 @@ class MiniBatch(Problem):
         self.reset()
 
     def reset(self):
-        self._rng = np.random.default_rng(self.seed)
+        self._rng = _rng(self.seed)
 
     def loss(self, x):
         return self.problem.loss(x)
@@ -235,6 +263,7 @@ class Switching(Problem):
     time_varying = True
 
     def __init__(self, first, second, at):
+        _problem("first", first), _problem("second", second)
         if first.dim != second.dim:
             raise ValueError(f"first and second must have the same dim, got {first.dim} and {second.dim}")
         self.first, self.second = first, second

@@ -9,6 +9,7 @@ from typing import Optional
 import numpy as np
 
 from . import _validate as check
+from .optimizers import Optimizer
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,22 @@ def grid(**axes):
     """
     if not axes:
         raise ValueError("grid needs at least one hyperparameter, e.g. grid(lr=[0.1, 0.01])")
-    values = {k: np.atleast_1d(np.asarray(v, dtype=np.float64)) for k, v in axes.items()}
+    values = {k: np.atleast_1d(_floats(k, v)) for k, v in axes.items()}
+    for k, v in values.items():
+        if v.ndim != 1 or v.size == 0:
+            raise ValueError(f"{k} must be a number or a non-empty 1-D list of numbers, got shape {v.shape}")
     combos = list(itertools.product(*values.values()))
     return {k: np.array([c[i] for c in combos]) for i, k in enumerate(values)}
+
+
+def _floats(label, values):
+    """``values`` as a float64 array, with an error naming ``label`` if they are not numbers."""
+    try:
+        if isinstance(values, (str, bytes)) or values is None or np.iscomplexobj(values):
+            raise TypeError("not real numbers")
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise TypeError(f"{label} must be real numbers, got {values!r}") from exc
 
 
 def _settings(batch):
@@ -62,7 +76,9 @@ def _settings(batch):
         raise TypeError("batch must be a non-empty dict of hyperparameter arrays, e.g. {'lr': [0.1, 0.01]}")
     arrays = {}
     for name, values in batch.items():
-        arr = np.asarray(values, dtype=np.float64)
+        if not isinstance(name, str):
+            raise TypeError(f"batch keys must be hyperparameter names (strings), got {name!r}")
+        arr = _floats(f"batch[{name!r}]", values)
         if arr.ndim != 1 or arr.size == 0:
             raise ValueError(f"batch[{name!r}] must be a non-empty 1-D array, got shape {arr.shape}")
         arrays[name] = arr
@@ -81,6 +97,11 @@ def run(opt, problem, x0, steps=200, batch=None):
     arrays then get a leading axis of one entry per setting, and each entry is
     exactly what a separate run with that setting gives.
     """
+    if not isinstance(opt, Optimizer):
+        raise TypeError(f"opt must be an rmslib optimizer such as rmslib.RMSProp(lr=0.01), got {type(opt).__name__}")
+    if not all(hasattr(problem, a) for a in ("dim", "loss", "grad")):
+        raise TypeError("problem must be a problem with dim, loss and grad (such as rmslib.problems.Bowl()), "
+                        f"got {type(problem).__name__}")
     steps = check.positive_int("steps", steps)
     x = check.array("x0", x0)
     if x.ndim != 1 or x.shape[0] != problem.dim:
@@ -100,7 +121,7 @@ def run(opt, problem, x0, steps=200, batch=None):
     for t in range(steps):
         with np.errstate(over="ignore", invalid="ignore"):
             g = problem.grad(x, t) if timed else problem.grad(x)
-        if not np.all(np.isfinite(g)):
+        if not check.all_finite(g):
             raise ValueError(f"the run diverged: the gradient became non-finite at step {t + 1} "
                              f"(lr={opt.lr!r} is too large for this problem)")
         x, state = opt.update(x, g, state)
@@ -109,7 +130,18 @@ def run(opt, problem, x0, steps=200, batch=None):
         vs.append(state.v)
         losses.append(problem.loss(x, t + 1) if timed else problem.loss(x))
     axis = 1 if settings is not None else 0
-    stack = lambda arrs: np.stack([np.broadcast_to(a, x.shape) for a in arrs], axis=axis)  # noqa: E731
-    return Trace(params=stack(params), loss=np.stack(losses, axis=-1), grads=stack(grads),
+
+    def stack(arrs):
+        # Broadcast only where needed (a state array may be smaller than x in a batched run).
+        if any(a.shape != x.shape for a in arrs):
+            arrs = [np.broadcast_to(a, x.shape) for a in arrs]
+        return np.stack(arrs, axis=axis)
+
+    loss = np.stack(losses, axis=-1)
+    if not check.all_finite(loss):
+        bad = int(np.argmin(np.isfinite(loss).reshape(-1, loss.shape[-1]).all(axis=0)))
+        raise ValueError(f"the run diverged: the loss became non-finite at step {bad} "
+                         f"(lr={opt.lr!r} is too large for this problem)")
+    return Trace(params=stack(params), loss=loss, grads=stack(grads),
                  v=None if vs[0] is None else stack(vs), optimizer=type(opt).__name__,
                  settings=settings)
