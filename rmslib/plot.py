@@ -57,6 +57,8 @@ def style():
 
 def color(name):
     """The colour of an optimizer (by class name) or series ("grad", "v", "step")."""
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string such as 'RMSProp' or 'grad', got {type(name).__name__}")
     if name in OPTIMIZER_COLORS:
         return OPTIMIZER_COLORS[name]
     if name in SERIES_COLORS:

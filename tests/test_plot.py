@@ -47,9 +47,15 @@ def test_color_knows_every_optimizer_and_series():
     assert len(set(plot.OPTIMIZER_COLORS.values())) == len(plot.OPTIMIZER_COLORS)  # one colour each
 
 
-@pytest.mark.parametrize("name", ["rmsprop", "SGD", "", "Nadam", 3, None])
+@pytest.mark.parametrize("name", ["rmsprop", "SGD", "", "Nadam"])
 def test_color_rejects_unknown_names(name):
     with pytest.raises(ValueError, match=r"^name must be an optimizer \(GD, Momentum, Adagrad, RMSProp, Adam\) or a series"):
+        plot.color(name)
+
+
+@pytest.mark.parametrize("name", [3, None, ["RMSProp"]])
+def test_color_rejects_non_strings_with_a_type_error(name):
+    with pytest.raises(TypeError, match=r"^name must be a string"):
         plot.color(name)
 
 
