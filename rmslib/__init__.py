@@ -9,10 +9,10 @@ Optimizers follow an init / update contract (pure functions of their inputs)::
 and :func:`run` records a whole optimisation in a :class:`Trace`.
 """
 
-from . import animation, check, plot, problems
+from . import animation, check, digits, plot, problems
 from .optimizers import GD, Adagrad, Adam, Momentum, Optimizer, RMSProp, State
 from .running import Trace, grid, run
 
 __all__ = ["GD", "Momentum", "Adagrad", "RMSProp", "Adam", "Optimizer", "State",
-           "Trace", "run", "grid", "problems", "plot", "check", "animation"]
+           "Trace", "run", "grid", "problems", "plot", "check", "animation", "digits"]
 __version__ = "0.1.0"

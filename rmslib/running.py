@@ -92,6 +92,10 @@ def _settings(batch):
 def run(opt, problem, x0, steps=200, batch=None):
     """Run ``opt`` on ``problem`` from ``x0`` for ``steps`` updates and return a :class:`Trace`.
 
+    ``problem`` is any object with ``loss(x)`` and ``grad(x)`` methods (a
+    reader's own class included); if it also has ``dim``, ``x0`` must be a
+    1-D array of that length, otherwise ``x0`` may have any shape.
+
     With ``batch={"lr": [...], "beta": [...]}`` (equal-length arrays, or
     :func:`grid`) all settings run at once in one vectorised pass; the trace's
     arrays then get a leading axis of one entry per setting, and each entry is
@@ -99,13 +103,16 @@ def run(opt, problem, x0, steps=200, batch=None):
     """
     if not isinstance(opt, Optimizer):
         raise TypeError(f"opt must be an rmslib optimizer such as rmslib.RMSProp(lr=0.01), got {type(opt).__name__}")
-    if not all(hasattr(problem, a) for a in ("dim", "loss", "grad")):
-        raise TypeError("problem must be a problem with dim, loss and grad (such as rmslib.problems.Bowl()), "
+    if not all(callable(getattr(problem, a, None)) for a in ("loss", "grad")):
+        raise TypeError("problem must have loss(x) and grad(x) methods (such as rmslib.problems.Bowl()), "
                         f"got {type(problem).__name__}")
     steps = check.positive_int("steps", steps)
     x = check.array("x0", x0)
-    if x.ndim != 1 or x.shape[0] != problem.dim:
-        raise ValueError(f"x0 must be a 1-D array of {problem.dim} values for {problem!r}, got shape {x.shape}")
+    dim = getattr(problem, "dim", None)  # optional: a reader's own problem may leave it out
+    if dim is not None and (x.ndim != 1 or x.shape[0] != dim):
+        raise ValueError(f"x0 must be a 1-D array of {dim} values for {problem!r}, got shape {x.shape}")
+    if x.size == 0:
+        raise ValueError("x0 must hold at least one value, got an empty array")
     settings = None
     if batch is not None:
         settings, size = _settings(batch)

@@ -9,9 +9,11 @@ which writes ``tests/data/torch_vectors.npz``. Every case runs the real
 ``torch.optim`` class in float64 for ``STEPS`` steps on parameters of shape
 ``SHAPE``; the gradients are set directly through ``p.grad`` (no loss, no
 autograd), so the file holds, for each case, the settings (as JSON), the
-gradient sequence and the parameter trajectory (start point included).
-The zip members carry a fixed timestamp, so regenerating with the same
-torch gives a byte-identical file.
+exact inputs (start point ``x0`` and gradient sequence) and torch's parameter
+trajectory (start point included). Tests read the inputs from the file and
+never regenerate them: the seeded inputs go through NumPy's SIMD ``power``,
+whose last bits differ between CPUs, so a regeneration on another machine may
+differ in the last bit. The zip members carry a fixed timestamp.
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ def save(vectors, path=OUT):
                                                cases={k: v["settings"] for k, v in vectors.items()}),
                                           sort_keys=True))}
     for name, v in vectors.items():
-        for key in ("grads", "params"):
+        for key in ("x0", "grads", "params"):
             arrays[f"{name}.{key}"] = v[key]
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
@@ -106,10 +108,11 @@ def save(vectors, path=OUT):
 
 
 def load(path=OUT):
-    """Read the committed vectors back: {name: dict(settings, grads, params)} and the metadata."""
+    """Read the committed vectors back: {name: dict(settings, x0, grads, params)} and the metadata."""
     with np.load(path, allow_pickle=False) as data:
         meta = json.loads(str(data["meta"]))
-        vectors = {name: dict(settings=settings, grads=data[f"{name}.grads"], params=data[f"{name}.params"])
+        vectors = {name: dict(settings=settings, x0=data[f"{name}.x0"], grads=data[f"{name}.grads"],
+                              params=data[f"{name}.params"])
                    for name, settings in meta["cases"].items()}
     return vectors, meta
 

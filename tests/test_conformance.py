@@ -69,14 +69,18 @@ def test_committed_vectors_are_complete_and_small():
 
 @pytest.mark.parametrize("name", sorted(vectors_module.CASES))
 def test_torch_presets_match_committed_torch_vectors(name):
+    """rmslib replays torch's trajectory from the exact inputs stored in the file (never regenerated)."""
     vectors, _ = vectors_module.load()
     v = vectors[name]
-    # The committed gradients are exactly the ones the script generates.
-    x0, grads = vectors_module.inputs(name)
-    np.testing.assert_array_equal(v["grads"], grads)
-    np.testing.assert_array_equal(v["params"][0], x0)
-    ours = rmslib_trajectory(rmslib_from_torch(v["settings"]), v["params"][0], v["grads"])
+    np.testing.assert_array_equal(v["params"][0], v["x0"])  # the trajectory starts at the stored x0
+    ours = rmslib_trajectory(rmslib_from_torch(v["settings"]), v["x0"], v["grads"])
     assert_rel(ours, v["params"])
+
+
+# Live torch against the committed file: the same inputs through torch.optim today. Torch's own kernels
+# (its vectorised sqrt/div loops, picked by CPU) may round differently from the machine that wrote the
+# file, so the two trajectories must agree to LIVE_RTOL relative to the largest parameter, not bit for bit.
+LIVE_RTOL = 1e-12
 
 
 @pytest.mark.slow  # importing torch takes several seconds
@@ -84,13 +88,14 @@ def test_torch_presets_match_live_torch():
     torch = pytest.importorskip("torch")
     if not torch.__version__.startswith(vectors_module.TORCH_VERSION):
         pytest.skip(f"the vectors are defined for torch {vectors_module.TORCH_VERSION}")
-    live = vectors_module.make_vectors()
     committed, _ = vectors_module.load()
-    for name, v in live.items():
+    for name, v in committed.items():
+        cls_name, kwargs = vectors_module.CASES[name]
+        assert v["settings"] == dict(optimizer=cls_name, kwargs=kwargs), f"{name}: the file's settings changed"
+        live = vectors_module.torch_trajectory(cls_name, kwargs, v["x0"], v["grads"])
+        assert_rel(live, v["params"], rtol=LIVE_RTOL)  # today's torch reproduces the file
         ours = rmslib_trajectory(rmslib_from_torch(v["settings"]), v["x0"], v["grads"])
-        assert_rel(ours, v["params"])
-        # The committed file is what this torch produces today.
-        np.testing.assert_array_equal(committed[name]["params"], v["params"])
+        assert_rel(ours, live)  # and rmslib reproduces today's torch
 
 
 # ---------------------------------------------------------------- the table of conventions.md

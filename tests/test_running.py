@@ -208,3 +208,24 @@ def test_every_public_name_appears_in_a_test():
     assert {"RMSProp", "Bowl", "trajectories", "OKABE_ITO"} <= set(names)
     missing = [n for n in names if not re.search(rf"\b{n}\b", text)]
     assert not missing, f"public names without a test: {missing}"
+
+
+class _OwnParabola:
+    """A reader's own problem: loss and grad only, no dim."""
+
+    def loss(self, x):
+        return float(np.sum(x**2))
+
+    def grad(self, x):
+        return 2 * x
+
+
+def test_run_accepts_a_problem_without_dim():
+    tr = rmslib.run(rmslib.RMSProp(lr=0.1), _OwnParabola(), np.array([[1.0, -2.0], [0.5, 3.0]]), steps=5)
+    assert tr.params.shape == (6, 2, 2) and tr.v.shape == (5, 2, 2)
+    same = rmslib.run(rmslib.RMSProp(lr=0.1), rmslib.problems.Bowl(curvatures=(2.0, 2.0)), [1.0, -2.0], steps=5)
+    np.testing.assert_array_equal(tr.params[:, 0, :], same.params)  # the same update as on a library problem
+    with pytest.raises(ValueError, match="^x0 must hold at least one value"):
+        rmslib.run(rmslib.GD(0.1), _OwnParabola(), [], steps=2)
+    with pytest.raises(ValueError, match="^x0 must be a 1-D array of 2 values"):
+        rmslib.run(rmslib.GD(0.1), rmslib.problems.Bowl(), [1.0, 2.0, 3.0], steps=2)

@@ -237,7 +237,7 @@ def test_run_x0_values_and_kind():
 def test_run_opt_and_problem_kinds():
     with pytest.raises(TypeError, match="^opt must be an rmslib optimizer"):
         rmslib.run("rmsprop", BOWL, [1.0, 1.0], steps=3)
-    with pytest.raises(TypeError, match="^problem must be a problem"):
+    with pytest.raises(TypeError, match=r"^problem must have loss\(x\) and grad\(x\)"):
         rmslib.run(rmslib.GD(0.1), lambda x: x, [1.0, 1.0], steps=3)
 
 
