@@ -30,7 +30,8 @@ book: $(STAMP)
 	@echo "Site: $(abspath _build/html/index.html)"
 
 test: book
-	$(PY) -m pytest -q --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+	@# two workers (2 cores); --dist loadfile keeps each notebook's cells in order on one worker and kernel
+	$(PY) -m pytest -q -n 2 --dist loadfile --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 notebooks: $(STAMP)
 	$(PY) tools/execute_notebooks.py $(NB)
