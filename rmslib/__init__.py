@@ -11,8 +11,8 @@ and :func:`run` records a whole optimisation in a :class:`Trace`.
 
 from . import animation, check, digits, plot, problems
 from .optimizers import GD, Adagrad, Adam, Momentum, Optimizer, RMSProp, State
-from .running import Trace, grid, run
+from .running import Trace, grid, run, score
 
 __all__ = ["GD", "Momentum", "Adagrad", "RMSProp", "Adam", "Optimizer", "State",
-           "Trace", "run", "grid", "problems", "plot", "check", "animation", "digits"]
+           "Trace", "run", "grid", "score", "problems", "plot", "check", "animation", "digits"]
 __version__ = "0.1.0"

@@ -152,3 +152,29 @@ def run(opt, problem, x0, steps=200, batch=None):
     return Trace(params=stack(params), loss=loss, grads=stack(grads),
                  v=None if vs[0] is None else stack(vs), optimizer=type(opt).__name__,
                  settings=settings)
+
+
+#: The share of the budget that :func:`score` looks at: the last fifth of the steps.
+SCORE_WINDOW = 0.2
+
+
+def score(trace, window=SCORE_WINDOW):
+    """The book's one scoring rule: the worst loss over the final ``window`` of a run's budget.
+
+    For a :class:`Trace` (or a loss array whose last axis is the step) of
+    ``steps`` updates, returns ``max(loss[t])`` over the last
+    ``ceil(window * steps)`` steps, one value per row of a batched run. Lower
+    is better. A method that touches a tolerance once and then bounces away
+    scores by where it bounces, not by where it passed; compare methods each
+    at its own best learning rate over the same budget (and, with noise,
+    average the score over several seeds).
+    """
+    loss = trace.loss if isinstance(trace, Trace) else np.asarray(trace, dtype=np.float64)
+    if loss.ndim == 0 or loss.shape[-1] < 2:
+        raise ValueError(f"trace must hold a run of at least one step, got a loss of shape {loss.shape}")
+    if isinstance(window, (bool, np.bool_)) or not isinstance(window, (int, float, np.floating)) \
+            or not 0 < window <= 1:
+        raise ValueError(f"window must be a fraction in (0, 1], got {window!r}")
+    steps = loss.shape[-1] - 1
+    last = max(1, int(np.ceil(window * steps - 1e-9)))
+    return loss[..., -last:].max(axis=-1)

@@ -229,3 +229,16 @@ def test_run_accepts_a_problem_without_dim():
         rmslib.run(rmslib.GD(0.1), _OwnParabola(), [], steps=2)
     with pytest.raises(ValueError, match="^x0 must be a 1-D array of 2 values"):
         rmslib.run(rmslib.GD(0.1), rmslib.problems.Bowl(), [1.0, 2.0, 3.0], steps=2)
+
+
+def test_score_is_the_worst_loss_over_the_final_fifth():
+    loss = np.array([5.0, 1.0, 0.0, 3.0, 0.5, 0.2, 0.1, 0.4, 0.05, 0.01, 0.02])   # 10 steps: window = 2 steps
+    assert rmslib.score(loss) == 0.02 and rmslib.score(loss, 0.5) == 0.4 and rmslib.score(loss, 1.0) == 3.0   # the start is not a step
+    tr = rmslib.run(rmslib.RMSProp(lr=0.1), rmslib.problems.Bowl(), [1.0, 1.0], steps=50,
+                    batch={"lr": [0.1, 0.01]})
+    np.testing.assert_array_equal(rmslib.score(tr), tr.loss[:, -10:].max(axis=1))
+    with pytest.raises(ValueError, match=r"^window must be a fraction in \(0, 1\], got 0"):
+        rmslib.score(loss, 0)
+    with pytest.raises(ValueError, match="^trace must hold a run of at least one step"):
+        rmslib.score(np.array([1.0]))
+    assert rmslib.running.SCORE_WINDOW == 0.2
