@@ -92,15 +92,21 @@ def trajectories(problem, traces, xlim, ylim, ax=None, labels=None, markers=True
     """Contour plot of ``problem`` with the path of each trace (a dict label -> Trace, or a list).
 
     Each path takes its optimizer's colour; pass ``labels`` to rename the legend entries.
+    Paths drawn first are drawn wider, so a later path that runs along the same
+    route cannot hide an earlier one, and each path's end point is marked by a
+    cross in its colour.
     """
     ax = contour(problem, xlim, ylim, ax=ax, **contour_kw)
-    items = traces.items() if isinstance(traces, dict) else [(t.optimizer, t) for t in traces]
+    items = list(traces.items() if isinstance(traces, dict) else [(t.optimizer, t) for t in traces])
     for i, (label, tr) in enumerate(items):
         if tr.params.ndim != 2 or tr.params.shape[1] < 2:
             raise ValueError("trajectories needs unbatched traces of 2-D problems; index a batched trace first")
         path = tr.params[:, :2]
+        width = 1.2 + 1.2 * (len(items) - 1 - i)
         ax.plot(path[:, 0], path[:, 1], color=color(tr.optimizer), label=label if labels is None else labels[i],
-                marker="o" if markers else None, markersize=3, linestyle=["-", "--", ":", "-."][i % 4])
+                marker="o" if markers else None, markersize=3, linewidth=width, linestyle=["-", "--", ":", "-."][i % 4])
+        ax.plot(*path[-1], marker="X", color=color(tr.optimizer), markeredgecolor="#000000", markersize=9,
+                linestyle="none", label="end" if i == len(items) - 1 else None, zorder=5)
     ax.plot(*path[0], marker="s", color="#000000", linestyle="none", markersize=7, label="start")
     ax.legend(loc="best", fontsize=9)
     return ax

@@ -73,13 +73,21 @@ def test_contour_returns_axes_and_marks_the_minimum():
 def test_trajectories_one_line_per_trace_in_optimizer_colours(traces):
     ax = plot.trajectories(BOWL, traces, (-2, 2), (-1.5, 1.5), n=40)
     lines = ax.get_lines()
-    # one path per trace, plus the minimum star and the start square
-    assert len(lines) == len(traces) + 2
+    # one path and one end marker per trace, plus the minimum star and the start square
+    assert len(lines) == 2 * len(traces) + 2
     paths = [ln for ln in lines if ln.get_label() in traces]
     assert [ln.get_label() for ln in paths] == list(traces)
     for ln in paths:
         assert same_colour(ln.get_color(), plot.color(traces[ln.get_label()].optimizer))
         np.testing.assert_array_equal(ln.get_xydata(), traces[ln.get_label()].params)
+    # paths drawn first are wider, so a later path on the same route cannot hide them
+    widths = [ln.get_linewidth() for ln in paths]
+    assert widths == sorted(widths, reverse=True) and len(set(widths)) == len(widths)
+    ends = [ln for ln in lines if ln.get_marker() == "X"]
+    assert len(ends) == len(traces)
+    for end, (name, tr) in zip(ends, traces.items()):
+        np.testing.assert_array_equal(end.get_xydata()[0], tr.params[-1])
+        assert same_colour(end.get_color(), plot.color(tr.optimizer))
     assert ax.get_legend() is not None
 
 
