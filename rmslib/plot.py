@@ -112,21 +112,32 @@ def trajectories(problem, traces, xlim, ylim, ax=None, labels=None, markers=True
     return ax
 
 
-def series(trace, index=0, ax=None, show=("grad", "v"), title=None):
-    """The gradient (vermillion) and v_t (blue) of parameter ``index`` against the step number."""
+def series(trace, index=0, ax=None, show=("grad", "v"), title=None, log=True):
+    """The gradient size ``|g_t|`` (vermillion) and ``sqrt(v_t)`` (blue) of parameter ``index`` against the step.
+
+    Both curves are in the units of the gradient, so they share one axis, and
+    the accumulator falls at step ``t`` exactly when the vermillion curve is
+    below the blue one at ``t - 1`` (RMSProp: ``v_t < v_{t-1}`` iff
+    ``|g_t| < sqrt(v_{t-1})``). ``log=True`` (the default) puts them on a log
+    axis, where gradients that span several orders of magnitude stay visible;
+    steps with ``g_t = 0`` are then not drawn.
+    """
     ax = _ax(ax)
     t = np.arange(1, trace.steps + 1)
-    names = {"grad": "gradient $g_t$", "v": "$v_t$"}
+    names = {"grad": "$|g_t|$", "v": r"$\sqrt{v_t}$"}
     for key in show:
         if key not in names:
             raise ValueError(f"show must contain 'grad' and/or 'v', got {key!r}")
         data = trace.grads if key == "grad" else trace.v
         if data is None:
             raise ValueError(f"trace of {trace.optimizer} has no v_t to plot")
-        ax.plot(t, data.reshape(trace.steps, -1)[:, index], color=color(key), label=names[key],
-                linestyle="-" if key == "grad" else "--")
-    ax.axhline(0.0, color="#000000", linewidth=0.8)
+        column = data.reshape(trace.steps, -1)[:, index]
+        values = np.abs(column) if key == "grad" else np.sqrt(column)
+        ax.plot(t, values, color=color(key), label=names[key], linestyle="-" if key == "grad" else "--")
+    if log:
+        ax.set_yscale("log")
     ax.set_xlabel("step $t$")
+    ax.set_ylabel("gradient units")
     ax.legend(loc="best")
     ax.set_title(title if title is not None else trace.optimizer)
     return ax

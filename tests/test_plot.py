@@ -105,19 +105,19 @@ def test_trajectories_refuses_batched_traces():
         plot.trajectories(BOWL, [batched], (-2, 2), (-2, 2), n=20)
 
 
-def test_series_draws_gradient_and_v_in_their_colours(traces):
+def test_series_draws_gradient_size_and_root_v_in_their_colours(traces):
     tr = traces["RMSProp"]
     ax = plot.series(tr, index=1)
     lines = ax.get_lines()
-    assert len(lines) == 3  # gradient, v_t, and the zero line
-    grad_line, v_line = lines[0], lines[1]
+    assert len(lines) == 2  # |g_t| and sqrt(v_t), in the same units
+    grad_line, v_line = lines
     assert same_colour(grad_line.get_color(), VERMILLION) and same_colour(v_line.get_color(), BLUE)
     np.testing.assert_array_equal(grad_line.get_xdata(), np.arange(1, tr.steps + 1))
-    np.testing.assert_array_equal(grad_line.get_ydata(), tr.grads[:, 1])
-    np.testing.assert_array_equal(v_line.get_ydata(), tr.v[:, 1])
-    assert ax.get_title() == "RMSProp"
-    only = plot.series(tr, show=("v",), title="only v", ax=plt.subplots()[1])
-    assert len(only.get_lines()) == 2 and only.get_title() == "only v"
+    np.testing.assert_array_equal(grad_line.get_ydata(), np.abs(tr.grads[:, 1]))
+    np.testing.assert_array_equal(v_line.get_ydata(), np.sqrt(tr.v[:, 1]))
+    assert ax.get_title() == "RMSProp" and ax.get_yscale() == "log"
+    only = plot.series(tr, show=("v",), title="only v", ax=plt.subplots()[1], log=False)
+    assert len(only.get_lines()) == 1 and only.get_title() == "only v" and only.get_yscale() == "linear"
 
 
 def test_series_errors(traces):
