@@ -329,8 +329,10 @@ class OptimizerExplorer(_Explorer):
             self._ax_step = fig.add_subplot(grid[1, 1])
             self.series = self._lines(self._ax_gv, {"grad": (plot.color("grad"), "-"), "v": (plot.color("v"), "--")})
             self.series.update(self._lines(self._ax_step, {"step": (plot.color("step"), "-")}))
-            self._ax_gv.legend(handles=list(self.series.values())[:2], labels=["gradient $g_t$", "$v_t$"],
+            # |g_t| and sqrt(v_t) share the gradient's units, so one (log) axis shows both honestly
+            self._ax_gv.legend(handles=list(self.series.values())[:2], labels=["$|g_t|$", "$\\sqrt{v_t}$"],
                                loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, fontsize=9, borderaxespad=0.1)
+            _log_axis(self._ax_gv)
             _log_axis(self._ax_step)
             self._ax_gv.tick_params(labelbottom=False)
             self._ax_step.set_xlabel("step $t$")
@@ -367,8 +369,12 @@ class OptimizerExplorer(_Explorer):
         ax.set_xlabel(labels[0])
         ax.set_ylabel(labels[1])
         ax.set_title(name, fontsize=10, y=1.0)
+        # earlier optimizers are drawn wider, so a later path on the same route cannot hide them
         self.paths = {k: ax.plot([], [], color=plot.color(k), linestyle=_LINESTYLES[k], marker="o", markersize=3,
-                                 linewidth=1.5, label=k, animated=True)[0] for k in OPTIMIZERS}
+                                 linewidth=1.2 + 0.8 * (len(OPTIMIZERS) - 1 - j), label=k, animated=True)[0]
+                      for j, k in enumerate(OPTIMIZERS)}
+        self.ends = {k: ax.plot([], [], marker="X", color=plot.color(k), markeredgecolor="#000000", markersize=9,
+                                linestyle="none", animated=True, zorder=5)[0] for k in OPTIMIZERS}
         self._start = ax.plot([], [], marker="s", color="#000000", linestyle="none", markersize=7,
                               label="start", animated=True)[0]
         self._problem_drawn, self._legend_for = name, None
@@ -416,6 +422,7 @@ class OptimizerExplorer(_Explorer):
         for name, line in self.paths.items():
             tr = self.traces.get(name)
             line.set_data(*(tr.params.T if tr is not None else ([], [])))
+            self.ends[name].set_data(*(tr.params[-1:].T if tr is not None else ([], [])))
         self._start.set_data([x0[0]], [x0[1]])
         if tuple(self.traces) != self._legend_for:
             self._ax.legend(handles=[self.paths[k] for k in self.traces] + [self._start], loc="upper right",
@@ -424,8 +431,8 @@ class OptimizerExplorer(_Explorer):
 
         i, focus = v["coordinate"], v["focus"]
         tr, t = self.traces.get(focus), np.arange(1, v["steps"] + 1)
-        grad = tr.grads[:, i] if tr is not None else np.array([])
-        vt = tr.v[:, i] if tr is not None and tr.v is not None else np.array([])
+        grad = np.abs(tr.grads[:, i]) if tr is not None else np.array([])
+        vt = np.sqrt(tr.v[:, i]) if tr is not None and tr.v is not None else np.array([])
         step = np.abs(np.diff(tr.params[:, i])) if tr is not None else np.array([])
         for key, data in (("grad", grad), ("v", vt), ("step", step)):
             self.series[key].set_data(t[:len(data)], data)
@@ -433,7 +440,8 @@ class OptimizerExplorer(_Explorer):
         no_v = "" if tr is None or tr.v is not None else f" (no $v_t$ for {focus})"
         self._ax_gv.set_title(f"{focus}, {label[i]}{no_v}" if tr is not None else "", fontsize=10, y=1.0, loc="left")
         limits = _fit(self._ax_gv, v["steps"], grad, vt), _fit(self._ax_step, v["steps"], step)
-        self._dynamic = list(self.paths.values()) + [self._start] + list(self.series.values())
+        self._dynamic = (list(self.paths.values()) + list(self.ends.values()) + [self._start]
+                         + list(self.series.values()))
 
         head = (f"{v['problem']} from ({x0[0]:g}, {x0[1]:g}), {v['steps']} steps, "
                 f"lr={v['lr']:.6g}, beta={v['beta']:.6g}, eps={v['eps']:.6g}")

@@ -64,11 +64,14 @@ def test_value_changes_redraw_paths_and_series():
     ex.set(x0=-2.0, y0=-1.0, steps=77)
     assert drawn_path(ex, "GD")[0].tolist() == [-2.0, -1.0]
     assert_paths_match(ex, bowl, ["GD", "RMSProp"])
-    # the series show the focus optimizer's g_t, v_t and step size, one point per step
+    # the series show the focus optimizer's |g_t|, sqrt(v_t) (same units) and step size, one point per step
     trace = rmslib.run(make("RMSProp", 0.02, beta=0.99), bowl, np.array([-2.0, -1.0]), steps=77)
+    for name in ("GD", "RMSProp"):   # each path's end is marked
+        np.testing.assert_array_equal(np.ravel(ex.ends[name].get_xydata()), drawn_path(ex, name)[-1])
+    assert len(ex.ends["Adam"].get_xdata()) == 0
     for i in (0, 1):
         ex.controls["coordinate"].value = i
-        for key, want in (("grad", trace.grads[:, i]), ("v", trace.v[:, i]),
+        for key, want in (("grad", np.abs(trace.grads[:, i])), ("v", np.sqrt(trace.v[:, i])),
                           ("step", np.abs(np.diff(trace.params[:, i])))):
             t, data = ex.series[key].get_data()
             assert len(t) == len(data) == 77
@@ -88,7 +91,7 @@ def test_focus_follows_the_selection_and_gd_has_no_v():
     assert len(ex.paths["Adam"].get_xdata()) == 0 and len(ex.paths["Adagrad"].get_xdata()) == 21
     ex.controls["focus"].value = "Adagrad"
     trace = rmslib.run(make("Adagrad", 0.05), problems.Bowl((1.0, 20.0)), np.array([-4.0, 1.0]), steps=20)
-    np.testing.assert_array_equal(ex.series["v"].get_ydata(), trace.v[:, 0])
+    np.testing.assert_array_equal(ex.series["v"].get_ydata(), np.sqrt(trace.v[:, 0]))
 
 
 def test_switching_problem_moves_the_start_into_its_box():
