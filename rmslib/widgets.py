@@ -371,7 +371,7 @@ class OptimizerExplorer(_Explorer):
         ax.set_title(name, fontsize=10, y=1.0)
         # earlier optimizers are drawn wider, so a later path on the same route cannot hide them
         self.paths = {k: ax.plot([], [], color=plot.color(k), linestyle=_LINESTYLES[k], marker="o", markersize=3,
-                                 linewidth=1.2 + 0.8 * (len(OPTIMIZERS) - 1 - j), label=k, animated=True)[0]
+                                 linewidth=1.2 + 0.5 * (len(OPTIMIZERS) - 1 - j), label=k, animated=True)[0]
                       for j, k in enumerate(OPTIMIZERS)}
         self.ends = {k: ax.plot([], [], marker="X", color=plot.color(k), markeredgecolor="#000000", markersize=9,
                                 linestyle="none", animated=True, zorder=5)[0] for k in OPTIMIZERS}
