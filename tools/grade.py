@@ -226,7 +226,7 @@ def _run(path, parts, opts, sandbox, mpl_cache, scratch, res):
     argv = [sys.executable, "-B", "-I", "/grader/grade_worker.py", "/scratch/.grade/spec.json"]
     cmd, env, cwd = sandboxed(sandbox, scratch, argv)
     log_path = scratch / ".grade" / "output.log"
-    hard = opts.timeout + opts.check_timeout * max(len(functions), 1) + 30
+    hard = opts.kill_after or opts.timeout + opts.check_timeout * max(len(functions), 1) + 30
     killed = False
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
@@ -243,7 +243,13 @@ def _run(path, parts, opts, sandbox, mpl_cache, scratch, res):
     with open(log_path, "rb") as fh:
         res.output = fh.read(LOG_KEEP * 4).decode("utf-8", "replace")[:LOG_KEEP]
     events = _read_events(scratch / ".grade" / "events.jsonl")
+    if os.environ.get("GRADE_DEBUG"):
+        print(res.name, json.dumps(events)[:3000], file=sys.stderr)
     _interpret(res, events, proc.returncode, killed, hard, opts)
+    for f in functions:
+        if f["function"] not in res.verdicts:
+            res.add("missing function", f"{f['function']} is not defined at the end of the notebook "
+                                        f"(deleted, renamed, or the cell defining it failed).")
     return res
 
 
@@ -500,6 +506,9 @@ def main(argv=None):
     ap.add_argument("--output-cap", type=_size, default=1 << 20, help="characters of output kept (default 1MiB)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="notebooks graded at once (default: cores)")
     ap.add_argument("--sandbox", choices=["auto", "bwrap", "unshare", "none"], default="auto")
+    ap.add_argument("--kill-after", type=float, default=None,
+                    help="seconds after which a notebook's process is killed whatever it does "
+                         "(default: timeout + check timeouts + 30)")
     opts = ap.parse_args(argv)
     start = time.monotonic()
 

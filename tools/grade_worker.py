@@ -37,6 +37,9 @@ import time
 import traceback
 
 
+START = time.monotonic()
+
+
 class Deadline(BaseException):
     """Raised by the alarm: a cell or a check ran past its time."""
 
@@ -47,6 +50,7 @@ class Events:
 
     def __call__(self, event, **data):
         try:
+            data["t"] = round(time.monotonic() - START, 3)
             self.fh.write(json.dumps({"event": event, **data}, default=str) + "\n")
             self.fh.flush()
         except Exception:  # a full disk or a closed file must not stop the grading
