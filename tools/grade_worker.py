@@ -252,7 +252,7 @@ def main(spec_path):
 
     with open(spec["notebook"], encoding="utf-8") as fh:
         nb = json.load(fh)
-    cells = [c for c in nb.get("cells", []) if c.get("cell_type") == "code"]
+    cells = [c for c in nb.get("cells", []) if isinstance(c, dict) and c.get("cell_type") == "code"]
 
     graded = spec["functions"]          # [{"function", "check", "kwargs", "helper"}]
     checked = {}                         # function name -> id of the object last checked
@@ -316,7 +316,7 @@ def main(spec_path):
         with timer.limit(float(spec["notebook_seconds"])):
             for k, cell in enumerate(cells):
                 src = cell.get("source", "")
-                src = "".join(src) if isinstance(src, list) else str(src)
+                src = "".join(map(str, src)) if isinstance(src, list) else str(src)
                 events("cell", index=k)
                 result = shell.run_cell(src, store_history=False)
                 err = result.error_before_exec or result.error_in_exec
