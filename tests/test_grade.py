@@ -158,6 +158,7 @@ def graded(tmp_path_factory, listener):
     subs.mkdir()
     for name, text in hostile(tmp, port).items():
         (subs / name).write_text(text)
+    (subs / "link.ipynb").symlink_to(ASSIGNMENT)        # the instructor's notebook, through a link
     assert grade.main([str(subs), str(out), *LIMITS]) == 0
     with open(out / "gradebook.csv", newline="") as fh:
         rows = {r["submission"]: r for r in csv.DictReader(fh)}
@@ -225,7 +226,7 @@ def test_a_notebook_that_misbehaves_keeps_its_part_1_and_2_points(graded, name, 
     assert (r[PART1], r[PART2]) == ("4", "3"), r
 
 
-@pytest.mark.parametrize("name", ["not_json.ipynb", "json_not_notebook.ipynb", "notes.txt"])
+@pytest.mark.parametrize("name", ["not_json.ipynb", "json_not_notebook.ipynb", "notes.txt", "link.ipynb"])
 def test_not_a_notebook(graded, name):
     r = _row(graded, name)
     assert r["status"] == "invalid notebook" and r["automatic"] == "0"
@@ -280,6 +281,7 @@ def test_hand_points_are_merged_and_runs_are_idempotent(tmp_path):
     for r in rows:          # the instructor fills in part 3 and a note for ada only
         if r["submission"] == "ada.ipynb":
             r["3. reproduce the oscillation"], r["instructor notes"] = "3.5", "Good figure; label the axes."
+            r["adjustment"] = "-0.5"
     with open(out / "gradebook.csv", "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()
@@ -289,7 +291,7 @@ def test_hand_points_are_merged_and_runs_are_idempotent(tmp_path):
     rows = {r["submission"]: r for r in _grade(subs, out)}
     ada = rows["ada.ipynb"]
     assert ada["3. reproduce the oscillation"] == "3.5" and ada["instructor notes"].startswith("Good figure")
-    assert (ada["automatic"], ada["left to grade by hand"], ada["total"]) == ("7", "9", "10.5")
+    assert (ada["automatic"], ada["left to grade by hand"], ada["adjustment"], ada["total"]) == ("7", "9", "-0.5", "10")
     assert "bob.ipynb" in rows and "no longer" in rows["bob.ipynb"]["status"]
     fb = (out / "feedback" / "ada.md").read_text()
     assert "3.5 / 4" in fb and "label the axes" in fb

@@ -16,8 +16,8 @@ are checked with ``rmslib.check`` (tools/grade_worker.py does that part). It wri
   ``results.json`` format.
 
 The rubric comes from the assignment notebook (tools/grade_rubric.py). Points
-typed by hand into the gradebook (the columns of the parts graded by hand, and
-``instructor notes``) are kept by the next run. Re-running gives the same files;
+typed by hand into the gradebook (the columns of the parts graded by hand,
+``adjustment`` and ``instructor notes``) are kept by the next run. Re-running gives the same files;
 each is written atomically.
 """
 
@@ -49,6 +49,7 @@ LOG_KEEP = 4000                 # characters of a notebook's output kept for the
 STATUS_ORDER = ["invalid notebook", "timeout", "memory", "exited", "crashed", "error", "flagged",
                 "missing function", "output capped", "grader error"]
 HAND_NOTES = "instructor notes"
+ADJUST = "adjustment"           # hand-entered points added to the total (for example after a flag)
 
 
 # ----------------------------------------------------------------------------- sandbox
@@ -166,6 +167,8 @@ class Result:
 
 def validate(path: Path) -> str | None:
     """None for a notebook we can run, else why not."""
+    if path.is_symlink():
+        return "the file is a symbolic link, not a notebook (links are not followed)"
     try:
         if path.stat().st_size > MAX_NOTEBOOK_BYTES:
             return f"the file is larger than {MAX_NOTEBOOK_BYTES >> 20} MiB"
@@ -327,7 +330,7 @@ def _interpret(res: Result, events, returncode, killed, hard, opts):
 
 def columns(parts):
     return (["submission"] + [p.name for p in parts]
-            + ["automatic", "left to grade by hand", "total", "status", "sandbox", "notes", HAND_NOTES])
+            + ["automatic", "left to grade by hand", ADJUST, "total", "status", "sandbox", "notes", HAND_NOTES])
 
 
 def _num(text):
@@ -365,7 +368,8 @@ def build_rows(results, parts, previous: dict, sandbox: str):
         hand = sum(min(max(_num(row[p.name]), 0.0), p.points) for p in hand_parts if _num(row[p.name]) is not None)
         row["automatic"] = _fmt_points(round(auto, 2))
         row["left to grade by hand"] = _fmt_points(left)
-        row["total"] = _fmt_points(round(auto + hand, 2))
+        row[ADJUST] = old.get(ADJUST, "").strip()
+        row["total"] = _fmt_points(round(auto + hand + (_num(row[ADJUST]) or 0.0), 2))
         statuses = sorted(res.statuses, key=STATUS_ORDER.index)
         row["status"] = "; ".join(statuses) if statuses else "ok"
         row["sandbox"] = sandbox
@@ -384,7 +388,7 @@ def build_rows(results, parts, previous: dict, sandbox: str):
 def read_previous(path: Path) -> dict:
     if not path.exists():
         return {}
-    with open(path, newline="", encoding="utf-8") as fh:
+    with open(path, newline="", encoding="utf-8-sig") as fh:   # -sig: a spreadsheet may add a BOM
         return {r["submission"]: r for r in csv.DictReader(fh) if r.get("submission")}
 
 
@@ -431,8 +435,9 @@ def feedback_md(row, scored, res, parts, sandbox) -> str:
         else:
             got = row[part.name] or "to be graded"
             lines.append(f"| {part.name} | {got} / {part.points:g} | by the instructor |")
+    adjust = f" Adjusted by the instructor: {row[ADJUST]}." if _num(row.get(ADJUST, "")) else ""
     lines += ["", f"Automatic points: {row['automatic']}. Left to grade by hand: {row['left to grade by hand']} "
-                  f"points. Total so far: {row['total']}.", ""]
+                  f"points.{adjust} Total so far: {row['total']}.", ""]
     for part in parts:
         lines.append(f"## {part.name}")
         lines.append("")
@@ -516,7 +521,8 @@ def main(argv=None):
     parts = read_rubric(opts.assignment, set(check.CHECKS))
     if not opts.submissions.is_dir():
         sys.exit(f"grade: SUBMISSIONS={opts.submissions} is not a folder")
-    files = sorted(p for p in opts.submissions.iterdir() if p.is_file() and not p.name.startswith("."))
+    files = sorted(p for p in opts.submissions.iterdir()
+                   if (p.is_file() or p.is_symlink()) and not p.name.startswith("."))
     sandbox = pick_sandbox(opts.sandbox)
     banner = f"sandbox: {SANDBOXES[sandbox]}"
     print(("!" * 78 + "\n" + banner + "\n" + "!" * 78) if sandbox != "bwrap" else banner, flush=True)
