@@ -259,7 +259,15 @@ def test_sandbox_blocks_files_outside_scratch_and_the_network(graded):
 
 def test_no_scratch_or_temporary_files_left(graded):
     names = {p.name for p in graded["out"].iterdir()}
-    assert names == {"gradebook.csv", "feedback", "gradescope"}
+    assert names == {"gradebook.csv", "feedback", "gradescope", "output"}
+
+
+def test_output_is_kept_for_the_instructor_and_capped(graded):
+    out = graded["out"] / "output"
+    assert "amplitude 0.0" in (out / "good.txt").read_text()
+    assert "ZeroDivisionError" in (out / "raises.txt").read_text()
+    huge = (out / "huge_output.txt").read_text()
+    assert len(huge) <= 64 << 10 and "\x1b[" not in (out / "raises.txt").read_text()
 
 
 def _grade(subs, out, *extra):

@@ -13,7 +13,8 @@ are checked with ``rmslib.check`` (tools/grade_worker.py does that part). It wri
   automatic total, the points left to grade by hand, the total and the status;
 - ``OUT/feedback/<name>.md``: per part, the points and the check's diagnosis;
 - ``OUT/gradescope/<name>.json``: the same, in Gradescope's autograder
-  ``results.json`` format.
+  ``results.json`` format;
+- ``OUT/output/<name>.txt``: what the notebook printed (the first 64 KiB).
 
 The rubric comes from the assignment notebook (tools/grade_rubric.py). Points
 typed by hand into the gradebook (the columns of the parts graded by hand,
@@ -45,7 +46,8 @@ from grade_rubric import MUST_CALL, read_rubric, score_part  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = Path(__file__).resolve().parent / "grade_worker.py"
 MAX_NOTEBOOK_BYTES = 20 << 20
-LOG_KEEP = 4000                 # characters of a notebook's output kept for the feedback
+LOG_KEEP = 64 << 10             # characters of a notebook's output kept in OUT/output/<name>.txt
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 STATUS_ORDER = ["invalid notebook", "timeout", "memory", "exited", "crashed", "error", "flagged",
                 "missing function", "output capped", "grader error"]
 HAND_NOTES = "instructor notes"
@@ -244,7 +246,7 @@ def _run(path, parts, opts, sandbox, mpl_cache, scratch, res):
                 pass
             proc.wait()
     with open(log_path, "rb") as fh:
-        res.output = fh.read(LOG_KEEP * 4).decode("utf-8", "replace")[:LOG_KEEP]
+        res.output = ANSI.sub("", fh.read(LOG_KEEP * 4).decode("utf-8", "replace"))[:LOG_KEEP]
     events = _read_events(scratch / ".grade" / "events.jsonl")
     if os.environ.get("GRADE_DEBUG"):
         print(res.name, json.dumps(events)[:3000], file=sys.stderr)
@@ -557,6 +559,7 @@ def main(argv=None):
         stem = feedback_name(name, taken)
         write_atomic(opts.out / "feedback" / f"{stem}.md", feedback_md(row, scored, res, parts, sandbox))
         write_atomic(opts.out / "gradescope" / f"{stem}.json", gradescope_json(row, scored, res, parts))
+        write_atomic(opts.out / "output" / f"{stem}.txt", res.output)
     write_atomic(gradebook, csv_text(rows, parts))
     elapsed = time.monotonic() - start
     ok = sum(1 for r in rows if r["status"] == "ok")

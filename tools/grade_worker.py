@@ -247,6 +247,7 @@ def main(spec_path):
 
     config = Config()
     config.HistoryManager.enabled = False
+    config.InteractiveShell.colors = "nocolor"     # plain tracebacks in the output file
     shell = InteractiveShell.instance(config=config)
     ns = shell.user_ns
 
@@ -335,7 +336,8 @@ def main(spec_path):
         stopped = True
     signal.setitimer(signal.ITIMER_REAL, 0)
     check_changed()
-    events("done", stopped=stopped)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    events("done", stopped=stopped, cpu=round(usage.ru_utime + usage.ru_stime, 2))
 
 
 if __name__ == "__main__":
