@@ -250,7 +250,7 @@ def _run(path, parts, opts, sandbox, mpl_cache, scratch, res):
     events = _read_events(scratch / ".grade" / "events.jsonl")
     if os.environ.get("GRADE_DEBUG"):
         print(res.name, json.dumps(events)[:3000], file=sys.stderr)
-    _interpret(res, events, proc.returncode, killed, hard, opts)
+    _interpret(res, events, proc.returncode, killed, hard, opts, cell_labels(path))
     for f in functions:
         if f["function"] not in res.verdicts:
             res.add("missing function", f"{f['function']} is not defined at the end of the notebook "
@@ -274,7 +274,28 @@ def _read_events(path: Path) -> list[dict]:
     return out
 
 
-def _interpret(res: Result, events, returncode, killed, hard, opts):
+def cell_labels(path: Path) -> list[str]:
+    """'code cell 3 (`def rmsprop_step(...`)' for each code cell: how a student finds it."""
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    except Exception:  # noqa: BLE001 - labels are a courtesy
+        return []
+    out = []
+    for cell in cells:
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            src = cell.get("source", "")
+            src = "".join(map(str, src)) if isinstance(src, list) else str(src)
+            first = next((ln.strip() for ln in src.splitlines() if ln.strip()), "")
+            first = first if len(first) <= 40 else first[:37] + "..."
+            out.append(f"code cell {len(out) + 1}" + (f" (`{first.replace('`', '')}`)" if first else ""))
+    return out
+
+
+def _interpret(res: Result, events, returncode, killed, hard, opts, labels=()):
+    def cell(k):
+        k = int(k)
+        return labels[k] if 0 <= k < len(labels) else f"code cell {k + 1}"
+
     done = any(e.get("event") == "done" for e in events)
     last_cell = max((e.get("index", -1) for e in events if e.get("event") == "cell"), default=-1)
     for e in events:
@@ -292,7 +313,7 @@ def _interpret(res: Result, events, returncode, killed, hard, opts):
             res.verdicts.pop(e.get("function"), None)
         elif kind == "cell-error":
             etype, msg = str(e.get("type")), str(e.get("message", ""))[:200]
-            where = f"code cell {int(e.get('index', 0)) + 1}"
+            where = cell(e.get("index", 0))
             if etype == "MemoryError":
                 res.add("memory", f"{where} ran out of memory (limit {opts.memory >> 20} MiB).")
             elif etype == "SystemExit":
@@ -300,31 +321,31 @@ def _interpret(res: Result, events, returncode, killed, hard, opts):
             else:
                 res.add("error", f"{where} raised {etype}: {msg}")
         elif kind == "exit-request":
-            res.add("exited", f"code cell {int(e.get('index', 0)) + 1} called exit().")
+            res.add("exited", f"{cell(e.get('index', 0))} called exit().")
         elif kind == "deadline":
-            res.add("timeout", f"the notebook did not finish within {opts.timeout:g} s: code cell "
-                               f"{int(e.get('index', 0)) + 1} was stopped, later cells did not run.")
+            res.add("timeout", f"the notebook did not finish within {opts.timeout:g} s: "
+                               f"{cell(e.get('index', 0))} was stopped, later cells did not run.")
         elif kind == "output-capped":
             res.add("output capped", f"the notebook printed more than {int(e.get('limit', 0))} characters; "
                                      f"the rest of its output was dropped.")
     if killed:
         res.add("timeout", f"the notebook was stopped after {hard:g} s (it ignored the time limit); "
-                           f"it had reached code cell {last_cell + 1}.")
+                           f"it had reached {cell(last_cell)}.")
     elif not done:
         if returncode is not None and returncode < 0:
             sig = -returncode
             if sig == signal.SIGXCPU:
-                res.add("timeout", f"the notebook used more CPU time than allowed (code cell {last_cell + 1}).")
+                res.add("timeout", f"the notebook used more CPU time than allowed ({cell(last_cell)}).")
             elif sig == signal.SIGKILL:
-                res.add("memory", f"the notebook was killed (code cell {last_cell + 1}), most likely for "
+                res.add("memory", f"the notebook was killed ({cell(last_cell)}), most likely for "
                                   f"using too much memory.")
             else:
                 res.add("crashed", f"the Python process crashed with signal {signal.Signals(sig).name} in "
-                                   f"code cell {last_cell + 1}.")
+                                   f"{cell(last_cell)}.")
         elif returncode == 3 and not events:
             res.add("grader error", "the grader could not start this notebook: " + res.output[-300:])
         else:
-            res.add("exited", f"code cell {last_cell + 1} ended the Python process (os._exit or similar, "
+            res.add("exited", f"{cell(last_cell)} ended the Python process (os._exit or similar, "
                               f"exit code {returncode}); later cells did not run.")
 
 
