@@ -25,6 +25,7 @@ each is written atomically.
 from __future__ import annotations
 
 import argparse
+import atexit
 import concurrent.futures as cf
 import csv
 import io
@@ -515,12 +516,18 @@ def gradescope_json(row, scored, res, parts) -> str:
 
 # ----------------------------------------------------------------------------- main
 
-def warm_matplotlib_cache() -> Path | None:
-    """Build matplotlib's font list once, so each sandbox copies it instead of scanning fonts."""
-    d = Path(tempfile.mkdtemp(prefix="grade-mpl-"))
-    env = {**os.environ, "MPLCONFIGDIR": str(d), "MPLBACKEND": "Agg"}
-    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, capture_output=True)
-    return d
+_MPL_CACHE: list[Path] = []
+
+
+def warm_matplotlib_cache() -> Path:
+    """Build matplotlib's font list once per process, so each sandbox copies it instead of scanning fonts."""
+    if not _MPL_CACHE:
+        d = Path(tempfile.mkdtemp(prefix="grade-mpl-"))
+        env = {**os.environ, "MPLCONFIGDIR": str(d), "MPLBACKEND": "Agg"}
+        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, capture_output=True)
+        atexit.register(shutil.rmtree, d, ignore_errors=True)
+        _MPL_CACHE.append(d)
+    return _MPL_CACHE[0]
 
 
 def main(argv=None):
@@ -557,20 +564,17 @@ def main(argv=None):
 
     mpl_cache = warm_matplotlib_cache()
     results = []
-    try:
-        with cf.ThreadPoolExecutor(max_workers=max(opts.jobs, 1)) as pool:
-            futures = {pool.submit(grade_one, f, parts, opts, sandbox, mpl_cache): f for f in files}
-            for fut in cf.as_completed(futures):
-                f = futures[fut]
-                try:
-                    res = fut.result()
-                except Exception as exc:  # noqa: BLE001
-                    res = Result(f.name)
-                    res.add("grader error", f"{type(exc).__name__}: {exc}")
-                results.append(res)
-                print(f"  {res.name}: {', '.join(res.statuses) or 'ok'}", flush=True)
-    finally:
-        shutil.rmtree(mpl_cache, ignore_errors=True)
+    with cf.ThreadPoolExecutor(max_workers=max(opts.jobs, 1)) as pool:
+        futures = {pool.submit(grade_one, f, parts, opts, sandbox, mpl_cache): f for f in files}
+        for fut in cf.as_completed(futures):
+            f = futures[fut]
+            try:
+                res = fut.result()
+            except Exception as exc:  # noqa: BLE001
+                res = Result(f.name)
+                res.add("grader error", f"{type(exc).__name__}: {exc}")
+            results.append(res)
+            print(f"  {res.name}: {', '.join(res.statuses) or 'ok'}", flush=True)
 
     gradebook = opts.out / "gradebook.csv"
     rows, feedback = build_rows(sorted(results, key=lambda r: r.name), parts, read_previous(gradebook), sandbox)
