@@ -2,8 +2,8 @@
 
 The submissions are the assignment's student version (solution cells dropped)
 with the stubs filled in, written by these tests. One grading run covers them
-all (limits 20 s and 512 MiB, two at a time); other tests use one or two
-notebooks. No timings are asserted.
+all (limits 20 s and 512 MiB; five at a time, as the endless loops sleep);
+other tests use one or two notebooks. No timings are asserted.
 """
 
 import copy
@@ -23,7 +23,7 @@ import grade_rubric  # noqa: E402
 from rmslib import check  # noqa: E402
 
 ASSIGNMENT = ROOT / "chapters" / "assignment_rmsprop.ipynb"
-LIMITS = ["--timeout", "20", "--memory", "512MiB", "--check-timeout", "8", "--kill-after", "25", "--jobs", "4"]
+LIMITS = ["--timeout", "20", "--memory", "512MiB", "--check-timeout", "8", "--kill-after", "25", "--jobs", "5"]
 PART1, PART2 = "1. one RMSProp step", "2. a whole run, with a schedule"
 
 STEP = """\
@@ -113,6 +113,9 @@ def hostile(tmp: Path, port: int):
         "loops.ipynb": submission(part3="import time\nwhile True:\n    time.sleep(0.2)\n"),
         "ignores_alarm.ipynb": submission(part3="import signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\n"
                                                 "while True:\n    time.sleep(0.2)\n"),
+        "step_never_returns.ipynb": submission(step="def rmsprop_step(theta, g, v, lr, beta, eps):\n"
+                                                   "    import time\n    while True:\n        time.sleep(0.2)\n",
+                                              part3=""),
         "sys_exit.ipynb": submission(part3="import sys\nsys.exit(1)\n"),
         "os_exit.ipynb": submission(part3="import os\nos._exit(0)\n"),
         "huge_output.ipynb": submission(part3="for _ in range(300):\n    print('x' * 1_000_000)\n"),
@@ -224,6 +227,14 @@ def test_a_notebook_that_misbehaves_keeps_its_part_1_and_2_points(graded, name, 
     r = _row(graded, name)
     assert status in r["status"]
     assert (r[PART1], r[PART2]) == ("4", "3"), r
+
+
+def test_a_graded_function_that_never_returns_is_stopped(graded):
+    r = _row(graded, "step_never_returns.ipynb")
+    # its check gets 1 point (an attempt); the notebook's own check cell then hangs until the
+    # notebook's time is up, so rmsprop_run, defined after it, is never reached
+    assert "timeout" in r["status"] and r[PART1] == "1", r
+    assert "did not finish" in (graded["out"] / "feedback" / "step_never_returns.md").read_text()
 
 
 @pytest.mark.parametrize("name", ["not_json.ipynb", "json_not_notebook.ipynb", "notes.txt", "link.ipynb"])
