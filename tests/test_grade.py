@@ -287,17 +287,25 @@ def _grade(subs, out, *extra):
         return list(csv.DictReader(fh))
 
 
-def test_hand_points_are_merged_and_runs_are_idempotent(tmp_path):
+def test_runs_are_idempotent(tmp_path):
     subs, out = tmp_path / "subs", tmp_path / "out"
     subs.mkdir()
-    (subs / "ada.ipynb").write_text(submission())
+    (subs / "ada.ipynb").write_text(submission(step=STEP.replace("np.sqrt(v_new + eps)", "(np.sqrt(v_new) + eps)")))
     (subs / "bob.ipynb").write_text("{")
-    rows = _grade(subs, out)
+    _grade(subs, out)
     first = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    rows = _grade(subs, out)
+    _grade(subs, out)
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == first
 
-    for r in rows:          # the instructor fills in part 3 and a note for ada only
+
+def test_hand_points_are_merged_never_overwritten(tmp_path):
+    # the merge does not depend on running anything: files that are not notebooks keep it fast
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    (subs / "ada.ipynb").write_text("{")
+    (subs / "bob.ipynb").write_text("{")
+    rows = _grade(subs, out)
+    for r in rows:          # the instructor fills in part 3, an adjustment and a note for ada only
         if r["submission"] == "ada.ipynb":
             r["3. reproduce the oscillation"], r["instructor notes"] = "3.5", "Good figure; label the axes."
             r["adjustment"] = "-0.5"
@@ -310,10 +318,10 @@ def test_hand_points_are_merged_and_runs_are_idempotent(tmp_path):
     rows = {r["submission"]: r for r in _grade(subs, out)}
     ada = rows["ada.ipynb"]
     assert ada["3. reproduce the oscillation"] == "3.5" and ada["instructor notes"].startswith("Good figure")
-    assert (ada["automatic"], ada["left to grade by hand"], ada["adjustment"], ada["total"]) == ("7", "9", "-0.5", "10")
+    assert (ada["automatic"], ada["left to grade by hand"], ada["adjustment"], ada["total"]) == ("0", "9", "-0.5", "3")
     assert "bob.ipynb" in rows and "no longer" in rows["bob.ipynb"]["status"]
     fb = (out / "feedback" / "ada.md").read_text()
-    assert "3.5 / 4" in fb and "label the axes" in fb
+    assert "3.5 / 4" in fb and "label the axes" in fb and "Adjusted by the instructor: -0.5" in fb
 
 
 def test_without_a_sandbox_it_says_so_loudly(tmp_path, capsys):
