@@ -14,7 +14,7 @@ are checked with ``rmslib.check`` (tools/grade_worker.py does that part). It wri
 - ``OUT/feedback/<name>.md``: per part, the points and the check's diagnosis;
 - ``OUT/gradescope/<name>.json``: the same, in Gradescope's autograder
   ``results.json`` format;
-- ``OUT/output/<name>.txt``: what the notebook printed (the first 64 KiB).
+- ``OUT/output/<name>.txt``: what the notebook printed (its first and last 32 KiB).
 
 The rubric comes from the assignment notebook (tools/grade_rubric.py). Points
 typed by hand into the gradebook (the columns of the parts graded by hand,
@@ -246,8 +246,7 @@ def _run(path, parts, opts, sandbox, mpl_cache, scratch, res):
             except ProcessLookupError:
                 pass
             proc.wait()
-    with open(log_path, "rb") as fh:
-        res.output = ANSI.sub("", fh.read(LOG_KEEP * 4).decode("utf-8", "replace"))[:LOG_KEEP]
+    res.output = read_output(log_path)
     events = _read_events(scratch / ".grade" / "events.jsonl")
     if os.environ.get("GRADE_DEBUG"):
         print(res.name, json.dumps(events)[:3000], file=sys.stderr)
@@ -257,6 +256,21 @@ def _run(path, parts, opts, sandbox, mpl_cache, scratch, res):
             res.add("missing function", f"{f['function']} is not defined at the end of the notebook "
                                         f"(deleted, renamed, or the cell defining it failed).")
     return res
+
+
+def read_output(path: Path) -> str:
+    """The beginning and the end of what the notebook printed (LOG_KEEP bytes in all), as plain text."""
+    half = LOG_KEEP // 2
+    with open(path, "rb") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        fh.seek(0)
+        if size <= LOG_KEEP:
+            data = fh.read()
+        else:
+            head = fh.read(half)
+            fh.seek(size - half)
+            data = head + f"\n[grader: {size - 2 * half} bytes left out here]\n".encode() + fh.read()
+    return ANSI.sub("", data.decode("utf-8", "replace"))
 
 
 def _read_events(path: Path) -> list[dict]:
