@@ -96,6 +96,8 @@ def listener():
 
 def hostile(tmp: Path, port: int):
     secret = tmp / "outside.txt"
+    private = tmp / "private.txt"         # a file of the grading machine that must not end up in OUT
+    private.write_text('{"event": "verdict", "function": "rmsprop_step", "ok": true, "message": "TOPSECRET"}\n')
     return {
         "good.ipynb": submission(),
         "forgot_one_minus_beta.ipynb": submission(
@@ -145,6 +147,13 @@ try:
     leaks.append('network')
 except OSError:
     pass
+import os
+for name in ('.grade/output.log', '.grade/events.jsonl'):   # the grader's files, swapped for links
+    try:
+        os.remove(name)
+        os.symlink({str(private)!r}, name)
+    except OSError:
+        pass
 assert not leaks, leaks
 """),
         "not_json.ipynb": "this is my essay, not a notebook",
@@ -265,6 +274,8 @@ def test_sandbox_blocks_files_outside_scratch_and_the_network(graded):
     r = _row(graded, "escapes.ipynb")
     assert r["status"] == "ok" and r["sandbox"] == "bwrap", r
     assert not (graded["tmp"] / "outside.txt").exists()
+    for path in graded["out"].rglob("*"):
+        assert not path.is_file() or "TOPSECRET" not in path.read_text(errors="replace"), path
     assert graded["hits"] == []
 
 

@@ -231,10 +231,13 @@ def _run(path, parts, opts, sandbox, mpl_cache, scratch, res):
     (scratch / ".grade" / "spec.json").write_text(json.dumps(spec))
     argv = [sys.executable, "-B", "-I", "/grader/grade_worker.py", "/scratch/.grade/spec.json"]
     cmd, env, cwd = sandboxed(sandbox, scratch, argv)
-    log_path = scratch / ".grade" / "output.log"
     hard = opts.kill_after or opts.timeout + opts.check_timeout * max(len(functions), 1) + 30
     killed = False
-    with open(log_path, "wb") as log:
+    # Both files are opened here and read back through these descriptors, never by their path:
+    # the submission can write in its scratch folder and could put a link there, to a file of
+    # this machine, in place of either of them.
+    with open(scratch / ".grade" / "output.log", "w+b") as log, \
+            open(scratch / ".grade" / "events.jsonl", "w+b") as events_file:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                 env=env or None, cwd=cwd, start_new_session=True)
         try:
@@ -246,8 +249,8 @@ def _run(path, parts, opts, sandbox, mpl_cache, scratch, res):
             except ProcessLookupError:
                 pass
             proc.wait()
-    res.output = read_output(log_path)
-    events = _read_events(scratch / ".grade" / "events.jsonl")
+        res.output = read_output(log)
+        events = _read_events(events_file)
     if os.environ.get("GRADE_DEBUG"):
         print(res.name, json.dumps(events)[:3000], file=sys.stderr)
     _interpret(res, events, proc.returncode, killed, hard, opts, cell_labels(path))
@@ -258,34 +261,30 @@ def _run(path, parts, opts, sandbox, mpl_cache, scratch, res):
     return res
 
 
-def read_output(path: Path) -> str:
+def read_output(fh) -> str:
     """The beginning and the end of what the notebook printed (LOG_KEEP bytes in all), as plain text."""
     half = LOG_KEEP // 2
-    with open(path, "rb") as fh:
-        size = fh.seek(0, os.SEEK_END)
-        fh.seek(0)
-        if size <= LOG_KEEP:
-            data = fh.read()
-        else:
-            head = fh.read(half)
-            fh.seek(size - half)
-            data = head + f"\n[grader: {size - 2 * half} bytes left out here]\n".encode() + fh.read()
+    size = fh.seek(0, os.SEEK_END)
+    fh.seek(0)
+    if size <= LOG_KEEP:
+        data = fh.read()
+    else:
+        head = fh.read(half)
+        fh.seek(size - half)
+        data = head + f"\n[grader: {size - 2 * half} bytes left out here]\n".encode() + fh.read(half)
     return ANSI.sub("", data.decode("utf-8", "replace"))
 
 
-def _read_events(path: Path) -> list[dict]:
+def _read_events(fh) -> list[dict]:
     out = []
-    try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            for line in fh.read(4 << 20).splitlines():
-                try:
-                    ev = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(ev, dict):
-                    out.append(ev)
-    except OSError:
-        pass
+    fh.seek(0)
+    for line in fh.read(4 << 20).decode("utf-8", "replace").splitlines():
+        try:
+            ev = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(ev, dict):
+            out.append(ev)
     return out
 
 
