@@ -4,6 +4,7 @@
 #   make notebooks  re-execute chapter notebooks in place and store outputs (NB=path to pick some)
 #   make student    the student edition under _build/student/
 #   make bench      benchmarks; writes the data the Performance page shows
+#   make grade      grade a class: make grade SUBMISSIONS=folder-of-notebooks OUT=folder
 
 SHELL := /bin/bash
 VENV ?= .venv
@@ -12,7 +13,7 @@ STAMP := $(VENV)/.installed
 NB ?= $(wildcard chapters/*.ipynb)
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: book test notebooks student bench clean install
+.PHONY: book test notebooks student bench grade clean install
 
 install: $(STAMP)
 
@@ -44,6 +45,17 @@ bench: $(STAMP)
 	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q torch==2.13.0
 	@# OPENBLAS_CORETYPE/L2_SIZE (set on some machines for old OpenBLAS builds) slow a current numpy
 	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(PY) tools/bench.py
+
+# Limits per notebook and parallelism; the sandbox is bubblewrap (apt-get install bubblewrap).
+OUT ?= _build/grades
+TIMEOUT ?= 120
+MEMORY ?= 2GiB
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+grade: $(STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder-of-notebooks OUT=folder [TIMEOUT=120 MEMORY=2GiB JOBS=n]"; exit 2; }
+	@command -v bwrap >/dev/null || echo "bwrap not found: install Debian's bubblewrap (apt-get install bubblewrap) to sandbox the submissions"
+	$(PY) tools/grade.py "$(SUBMISSIONS)" "$(OUT)" --timeout $(TIMEOUT) --memory $(MEMORY) --jobs $(JOBS)
 
 clean:
 	rm -rf _build
