@@ -279,3 +279,6 @@ class Switching(Problem):
 
     def grad(self, x, t=0):
         return self._pick(t).grad(x)
+
+
+from .network import MLP, load_digits  # noqa: E402  (network.py builds on Problem above)

@@ -55,7 +55,7 @@ ZIP_NAME = "rmsprop-student.zip"
 SKIP = {".git", ".venv", "venv", "_build", "__pycache__", ".ipynb_checkpoints", "node_modules",
         ".hypothesis", ".pytest_cache", "tools", ".ci", ".github"}
 # Data folders the notebooks read (relative to the repository); shipped in the zip too.
-DATA_DIRS = ("tests/data", "data", "chapters/data")
+DATA_DIRS = ("tests/data", "data", "chapters/data", "rmslib/data")  # rmslib/data: load_digits (ch8)
 ZIP_TIME = (2026, 1, 1, 0, 0, 0)  # fixed timestamps: the same inputs give the same zip
 
 
