@@ -22,8 +22,16 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PY) -m pip install -q -r requirements-dev.txt
 	@touch $@
 
-book: $(STAMP)
-	@# MathJax, require.js, the widget manager: from the npm registry, cached in _build/assets
+NODE_STAMP := tools/node_modules/.installed
+
+# npm tools, pinned in tools/package-lock.json: mathjax-full (maths rendered at build time),
+# axe-core (accessibility checks in make test), lighthouse (make bench).
+$(NODE_STAMP): tools/package.json tools/package-lock.json
+	npm ci --prefix tools --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+book: $(STAMP) $(NODE_STAMP)
+	@# MathJax, require.js, the widget manager, Thebe: from the npm registry, cached in _build/assets
 	$(PY) tools/site_assets.py
 	@# --all: every page gets the current head (scripts, assets), not only changed pages
 	$(VENV)/bin/jupyter-book build . $(JB_FLAGS) --all
@@ -38,7 +46,7 @@ notebooks: $(STAMP)
 student: $(STAMP)
 	$(PY) tools/student.py
 
-bench: $(STAMP)
+bench: $(STAMP) $(NODE_STAMP)
 	@# torch is a benchmark oracle only (never a runtime dependency, not in requirements files)
 	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q torch==2.13.0
 	@# OPENBLAS_CORETYPE/L2_SIZE (set on some machines for old OpenBLAS builds) slow a current numpy
