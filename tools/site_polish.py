@@ -228,6 +228,13 @@ def _markup(text):
     # The theme switch's aria-label and title differ from its icons' titles (removed with the icons).
     # Bibliography: DPUB's doc-biblioentry is deprecated and not a list item; use a plain list.
     text = text.replace('role="doc-biblioentry"', 'role="listitem"')
+    # An empty header cell (a corner) is a data cell with nothing in it, not a header.
+    text = re.sub(r'<th class="head">(?:<p></p>)?</th>', '<td class="head"></td>', text)
+    # The sidebar's brand link and search button sit outside any landmark: the sidebar's top
+    # section becomes part of the book's navigation landmark.
+    text = text.replace('<div class="sidebar-primary-items__start sidebar-primary__section">',
+                        '<div class="sidebar-primary-items__start sidebar-primary__section" role="navigation" '
+                        'aria-label="Book">', 1)
     return text
 
 
@@ -236,7 +243,9 @@ THEBE_CDN = re.compile(r'"https://unpkg\.com/thebe@[^"/]+/lib/index\.js"')
 
 def _thebe(text, depth):
     """Live Code loads Thebe from this site (tools/site_assets.py stages it), never from a CDN."""
-    return THEBE_CDN.sub(lambda m: f'"{"../" * depth}_static/vendor/thebe/index.js"', text)
+    text = THEBE_CDN.sub(lambda m: f'"{"../" * depth}_static/vendor/thebe/index.js"', text)
+    # Thebe would fetch MathJax 2 from cdnjs for its outputs; the page's maths is already rendered.
+    return text.replace("        requestKernel: true,\n", "        requestKernel: true,\n        mathjaxUrl: false,\n", 1)
 
 
 # --------------------------------------------------------------------------- figures and fonts

@@ -22,6 +22,8 @@
     document.querySelectorAll(".widget-loader__button").forEach(function (b) {
       b.disabled = true; b.textContent = "Loading the controls...";
     });
+    // MathJax only for the widgets' labels: the page's own maths is already rendered (SVG).
+    if (!window.MathJax) window.MathJax = {startup: {typeset: false}, options: {enableMenu: false}};
     loading = load(STATIC + "vendor/mathjax/tex-mml-chtml.js")
       .then(function () { return load(STATIC + "vendor/requirejs/require.js"); })
       .then(function () { return load(STATIC + "vendor/widgets-config.js"); })
@@ -83,14 +85,34 @@
       host.insertAdjacentElement("afterbegin", box);
     }
   }
+  function binderHub() {
+    var hub = "https://mybinder.org";
+    var a = binderLink();
+    if (a) { try { hub = new URL(a).origin; } catch (e) { /* keep the default */ } }
+    return hub;
+  }
   var watching = false;
   function watchThebe() {
     if (watching) return;
     watching = true;
+    // Can the BinderHub be reached at all? Answer within 5 s, whatever Thebe does meanwhile.
+    var hub = binderHub();
+    var probe = window.fetch ? fetch(hub, {mode: "no-cors", cache: "no-store"}) : Promise.resolve();
+    Promise.race([probe, new Promise(function (_, reject) {
+      setTimeout(function () { reject(new Error("timeout")); }, 5000);
+    })]).catch(function () {
+      fallback(hub.replace(/^https?:\/\//, "") + " cannot be reached from here (no network, or it is blocked).");
+    });
     var started = Date.now(), hooked = false;
     var timer = setInterval(function () {
       if (typeof thebelab !== "undefined" && thebelab.on && !hooked) {
         hooked = true;
+        if (thebelab.on && window.thebe && window.thebe.events) {
+          thebelab.on("error", function (evt, data) {
+            fallback("the connection to the computing server was lost" +
+                     (data && data.message ? " (" + String(data.message).slice(0, 120) + ")" : "") + ".");
+          });
+        }
         thebelab.on("status", function (evt, data) {
           if (data && (data.status === "failed" || data.status === "dead" || data.status === "server-error")) {
             fallback("the computing server (mybinder.org) did not answer" +
