@@ -228,6 +228,9 @@ def _markup(text):
     # The theme switch's aria-label and title differ from its icons' titles (removed with the icons).
     # Bibliography: DPUB's doc-biblioentry is deprecated and not a list item; use a plain list.
     text = text.replace('role="doc-biblioentry"', 'role="listitem"')
+    # A header cell that holds only a formula gets the formula's text as its name (axe does not
+    # count MathML as the cell's text).
+    text = re.sub(r'<th class="head">(.*?)</th>', _name_math_header, text, flags=re.S)
     # An empty header cell (a corner) is a data cell with nothing in it, not a header.
     text = re.sub(r'<th class="head">(?:<p></p>)?</th>', '<td class="head"></td>', text)
     # The sidebar's brand link and search button sit outside any landmark: the sidebar's top
@@ -236,6 +239,19 @@ def _markup(text):
                         '<div class="sidebar-primary-items__start sidebar-primary__section" role="navigation" '
                         'aria-label="Book">', 1)
     return text
+
+
+def _name_math_header(m):
+    inner = m.group(1)
+    if "<mjx-container" not in inner:
+        return m.group(0)
+    outside = re.sub(r"<[^>]+>", "", re.sub(r"<mjx-container.*?</mjx-container>", "", inner, flags=re.S)).strip()
+    if outside:
+        return m.group(0)
+    # A column named by a symbol ("ε", "β"): the symbol as text, visible and read alike.
+    inner = re.sub(r'<span class="math notranslate nohighlight"><mjx-container data-text="([^"]*)".*?</mjx-container></span>',
+                   lambda t: f'<span class="math-text">{t.group(1)}</span>', inner, flags=re.S)
+    return f'<th class="head">{inner}</th>'
 
 
 THEBE_CDN = re.compile(r'"https://unpkg\.com/thebe@[^"/]+/lib/index\.js"')

@@ -35,6 +35,8 @@
       })
       .then(function () {
         document.querySelectorAll(".widget-loader").forEach(function (el) { el.remove(); });
+        nameSliders();
+        new MutationObserver(nameSliders).observe(document.body, {subtree: true, childList: true});
       }, function (err) {
         document.querySelectorAll(".widget-loader__button").forEach(function (b) {
           b.disabled = false; b.textContent = "The controls could not be loaded (" + err.message + "); try again";
@@ -42,6 +44,15 @@
         loading = null;
       });
     return loading;
+  }
+  // The widgets' slider handles have role="slider" but no name: give each its control's label.
+  function nameSliders() {
+    document.querySelectorAll(".jupyter-widgets [role='slider']:not([aria-label])").forEach(function (h) {
+      var box = h.closest(".widget-slider, .jupyter-widgets.widget-inline-hbox, .widget-hslider");
+      var label = box && box.querySelector(".widget-label");
+      var text = label ? (label.getAttribute("title") || label.textContent || "").trim() : "";
+      h.setAttribute("aria-label", text || "value");
+    });
   }
   document.addEventListener("click", function (e) {
     var b = e.target.closest && e.target.closest(".widget-loader__button");
