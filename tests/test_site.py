@@ -212,23 +212,7 @@ def server():
     httpd.server_close()
 
 
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).is_file():
-        _unavailable(f"no chromium at {CHROMIUM} (Debian: apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("python playwright is not installed (requirements-dev.txt)")
-    pw = sync_playwright().start()
-    try:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-    except Exception as err:  # noqa: BLE001 - report why the browser would not start
-        pw.stop()
-        _unavailable(f"chromium at {CHROMIUM} did not start: {err}")
-    yield browser
-    browser.close()
-    pw.stop()
+# The browser fixture (one Chromium for every site test module) is in conftest.py.
 
 
 def _config():

@@ -65,22 +65,11 @@ def base():
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if not Path(site_measure.CHROMIUM).is_file():
-        _unavailable(f"no chromium at {site_measure.CHROMIUM} (Debian: apt-get install chromium)")
+def checked_browser(browser):
+    """The shared Chromium (conftest.py), once axe-core is known to be installed."""
     if not site_measure.AXE_JS.is_file():
         _unavailable("axe-core is not installed: `npm ci --prefix tools` (make book does it)")
-    from playwright.sync_api import sync_playwright
-
-    pw = sync_playwright().start()
-    try:
-        b = site_measure.launch(pw)
-    except Exception as err:  # noqa: BLE001
-        pw.stop()
-        _unavailable(f"chromium did not start: {err}")
-    yield b
-    b.close()
-    pw.stop()
+    return browser
 
 
 def _shown_weights():
@@ -131,7 +120,8 @@ NO_TRANSITIONS = "*, *::before, *::after { transition: none !important; }"
 
 
 @pytest.fixture(scope="module")
-def visit(browser, base):
+def visit(checked_browser, base):
+    browser = checked_browser
     cache = {}
 
     def get(rel):

@@ -143,7 +143,12 @@ def new_context(browser, width=1280, height=900, outside=None, dark=False):
 
 
 def body_bytes(resp):
-    """Bytes of one response body as sent (Content-Length: gzipped where the server gzipped)."""
+    """Bytes of one response body as sent (Content-Length: gzipped where the server gzipped).
+
+    The favicon counts 0: browsers fetch it at their own pace (see tools/site_weights.py).
+    """
+    if urllib.parse.urlsplit(resp.url).path.endswith("/favicon.svg"):
+        return 0
     try:
         return int(resp.headers.get("content-length") or 0)
     except ValueError:

@@ -356,6 +356,101 @@ def _subset_icon_fonts(out):
             css.write_text(new, encoding="utf-8")
 
 
+# --------------------------------------------------------------------------- head: one stylesheet, no blocking script
+
+HEAD = re.compile(r"<head>.*?</head>", re.S)
+STYLE_LINK = re.compile(r'\s*<link\b(?=[^>]*\brel="stylesheet")[^>]*\bhref="([^"]+)"[^>]*/?>')
+CSS_URL = re.compile(r'url\(\s*(["\']?)([^"\')]+)\1\s*\)')
+CSS_IMPORT_RULE = re.compile(r'@import\s+(?:url\()?\s*["\']([^"\']+)["\']\s*\)?\s*;')
+
+
+def _css_for_bundle(path, static, seen=None):
+    """A stylesheet's text with its @imports inlined and its url()s made relative to _static/."""
+    import os
+    seen = seen if seen is not None else set()
+    if path in seen:
+        return ""
+    seen.add(path)
+    text = path.read_text(encoding="utf-8", errors="replace")
+    text = CSS_IMPORT_RULE.sub(lambda m: _css_for_bundle((path.parent / m.group(1)).resolve(), static, seen), text)
+
+    def fix(m):
+        url = m.group(2)
+        if re.match(r"^(data:|[a-z]+:|/|#)", url):
+            return m.group(0)
+        target = (path.parent / url.split("?")[0].split("#")[0]).resolve()
+        rel = os.path.relpath(target, static).replace(os.sep, "/")
+        return f'url("{rel}")'
+
+    return CSS_URL.sub(fix, text)
+
+
+def _bundle_styles(out, rel, text, bundles):
+    """Replace the head's dozen stylesheets by one file (same order, same rules): one request, one RTT."""
+    import hashlib
+
+    head = HEAD.search(text)
+    if not head:
+        return text
+    links = STYLE_LINK.findall(head.group(0))
+    files = []
+    for href in links:
+        f = ((out / rel).parent / html.unescape(href).split("?")[0]).resolve()
+        if not f.is_file():
+            return text
+        files.append(f)
+    if len(files) < 2:
+        return text
+    key = tuple(files)
+    if key not in bundles:
+        static = out / "_static"
+        body = "\n".join(f"/* {f.relative_to(out).as_posix()} */\n" + _css_for_bundle(f, static) for f in files)
+        name = f"bundle-{hashlib.sha256(body.encode()).hexdigest()[:16]}.css"
+        (static / name).write_text(body, encoding="utf-8")
+        bundles[key] = name
+    link = f'<link rel="stylesheet" href="{"../" * rel.count("/")}_static/{bundles[key]}" />'
+    new_head = STYLE_LINK.sub("", head.group(0))
+    new_head = new_head.replace("<head>", "<head>", 1)
+    new_head = re.sub(r"(<title>.*?</title>)", lambda m: m.group(1) + "\n  " + link, new_head, count=1, flags=re.S)
+    return text[:head.start()] + new_head + text[head.end():]
+
+
+def _unblock_scripts(text):
+    """Scripts in the head run deferred (in order, after parsing), so they no longer hold up the first paint.
+
+    documentation_options.js stays as it is: inline scripts right after it use DOCUMENTATION_OPTIONS.
+    The theme's preloads of its deferred scripts are dropped: on a slow link they compete with
+    the stylesheet that the first paint waits for.
+    """
+    head = HEAD.search(text)
+    if not head:
+        return text
+    h = head.group(0)
+    h = re.sub(r'<script(?![^>]*\b(?:defer|async)\b)(?=[^>]*\bsrc=")(?![^>]*documentation_options\.js)',
+               '<script defer', h)
+    h = re.sub(r'\s*<link rel="preload" as="script"[^>]*/>', "", h)
+    return text[:head.start()] + h + text[head.end():]
+
+
+def _description(text):
+    """<meta name="description">: the page's first paragraph, as plain text (search engines show it)."""
+    if 'name="description"' in text:
+        return text
+    main = text.find('<article class="bd-article"')
+    for m in re.finditer(r"<p>(.*?)</p>", text[main if main >= 0 else 0:], re.S):
+        inner = re.sub(r'<mjx-container data-text="([^"]*)".*?</mjx-container>', lambda t: t.group(1), m.group(1),
+                       flags=re.S)
+        plain = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", inner))).strip()
+        if len(plain) >= 40:
+            if len(plain) > 160:
+                plain = plain[:157].rsplit(" ", 1)[0] + "..."
+            return text.replace("</title>", f'</title>\n  <meta name="description" content="{html.escape(plain)}" />',
+                                1)
+    title = re.search(r"<title>(.*?)</title>", text, re.S)
+    desc = re.sub(r"<[^>]+>", "", html.unescape(title.group(1))) if title else "RMSProp, from the ground up"
+    return text.replace("</title>", f'</title>\n  <meta name="description" content="{html.escape(desc)}" />', 1)
+
+
 # --------------------------------------------------------------------------- search index
 
 def _search_index(outdir):
@@ -429,8 +524,13 @@ def _build_finished(app, exception):
         text = _widgets(rel, text, depth)
         text = _thebe(text, depth)
         text = _markup(text)
-        (out / rel).write_text(text, encoding="utf-8")
+        text = _unblock_scripts(text)
+        text = _description(text)
+        pages[rel] = text
     (out / "_static" / "mathjax-svg.css").write_text(css + "\n")
+    bundles = {}
+    for rel, text in pages.items():
+        (out / rel).write_text(_bundle_styles(out, rel, text, bundles), encoding="utf-8")
     _search_index(out)
     try:
         import site_weights

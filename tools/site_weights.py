@@ -51,7 +51,8 @@ def page_files(site, rel):
     page = site / rel
     text = page.read_text(encoding="utf-8", errors="replace")
     files = {page.resolve(): "html"}
-    for rx, kind in ((SCRIPT, "script"), (STYLE, "css"), (IMAGE, "image"), (ICON, "image")):
+    # Not the favicon (0.2 KiB): browsers fetch it at their own pace, after the page or not at all.
+    for rx, kind in ((SCRIPT, "script"), (STYLE, "css"), (IMAGE, "image")):
         for m in rx.finditer(text):
             url = next(g for g in m.groups() if g)
             f = _local(page, url, site)
