@@ -3,7 +3,7 @@
 #   make test       every test: library, nbval, strict build, site checks in a real browser
 #   make notebooks  re-execute chapter notebooks in place and store outputs (NB=path to pick some)
 #   make student    the student edition under _build/student/
-#   make bench      benchmarks; writes the data the Performance page shows
+#   make bench      benchmarks and Lighthouse on the built site; writes the data the Performance page shows
 
 SHELL := /bin/bash
 VENV ?= .venv
@@ -46,7 +46,7 @@ notebooks: $(STAMP)
 student: $(STAMP)
 	$(PY) tools/student.py
 
-bench: $(STAMP) $(NODE_STAMP)
+bench: book
 	@# torch is a benchmark oracle only (never a runtime dependency, not in requirements files)
 	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q torch==2.13.0
 	@# OPENBLAS_CORETYPE/L2_SIZE (set on some machines for old OpenBLAS builds) slow a current numpy
