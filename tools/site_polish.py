@@ -539,7 +539,15 @@ def _build_finished(app, exception):
     site_weights.write_into_pages(out, logger)
 
 
+def _favicon(app):
+    # Without a favicon every first visit logs a 404 for /favicon.ico (Lighthouse: console errors).
+    # Set here, by absolute path, so that builds of a copy of the book (the student edition) find it.
+    if not app.config.html_favicon:
+        app.config.html_favicon = str(TOOLS / "static" / "favicon.svg")
+
+
 def setup(app):
+    app.connect("builder-inited", _favicon)
     app.add_css_file(CSS_NAME)
     app.add_css_file("mathjax-svg.css")
     app.add_js_file(JS_NAME, loading_method="defer")
