@@ -7,12 +7,14 @@ once, in a fresh browser context (empty cache, so the page's full weight is
 seen), and these are checked:
 
 - no console error, no failed request, no request outside the site;
-- maths typeset: every ``.math`` element holds MathJax output, no MathJax
-  error, no raw ``$$``, ``\\(`` or ``\\[`` left in the text;
+- maths typeset at build time: every ``.math`` element holds MathJax's SVG
+  output with its MathML for screen readers, no MathJax error, no raw ``$$``,
+  ``\\(`` or ``\\[`` left in the text;
 - every image loaded (natural width > 0) and has non-empty alt text;
 - solutions (sphinx-exercise) collapsed by default and opened by a click;
 - notebook pages have the Binder link built from ``_config.yml`` and the
-  Thebe live-code button;
+  Thebe live-code button; Live Code loads Thebe from the site and, offline,
+  says it could not start and links to Binder;
 - animation players (``rmslib.animation``) change frame after Play.
 
 Without a browser: every internal link and anchor resolves, and page weights
