@@ -3,7 +3,7 @@
 #   make test       every test: library, nbval, strict build, site checks in a real browser
 #   make notebooks  re-execute chapter notebooks in place and store outputs (NB=path to pick some)
 #   make student    the student edition under _build/student/
-#   make bench      benchmarks; writes the data the Performance page shows
+#   make bench      benchmarks and Lighthouse on the built site; writes the data the Performance page shows
 #   make grade      grade a class: make grade SUBMISSIONS=folder-of-notebooks OUT=folder
 
 SHELL := /bin/bash
@@ -23,8 +23,16 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PY) -m pip install -q -r requirements-dev.txt
 	@touch $@
 
-book: $(STAMP)
-	@# MathJax, require.js, the widget manager: from the npm registry, cached in _build/assets
+NODE_STAMP := tools/node_modules/.installed
+
+# npm tools, pinned in tools/package-lock.json: mathjax-full (maths rendered at build time),
+# axe-core (accessibility checks in make test), lighthouse (make bench).
+$(NODE_STAMP): tools/package.json tools/package-lock.json
+	npm ci --prefix tools --no-audit --no-fund --ignore-scripts
+	@touch $@
+
+book: $(STAMP) $(NODE_STAMP)
+	@# MathJax, require.js, the widget manager, Thebe: from the npm registry, cached in _build/assets
 	$(PY) tools/site_assets.py
 	@# --all: every page gets the current head (scripts, assets), not only changed pages
 	$(VENV)/bin/jupyter-book build . $(JB_FLAGS) --all
@@ -40,7 +48,7 @@ notebooks: $(STAMP)
 student: $(STAMP)
 	$(PY) tools/student.py
 
-bench: $(STAMP)
+bench: book
 	@# torch is a benchmark oracle only (never a runtime dependency, not in requirements files)
 	@$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q torch==2.13.0
 	@# OPENBLAS_CORETYPE/L2_SIZE (set on some machines for old OpenBLAS builds) slow a current numpy

@@ -8,8 +8,11 @@ Measures, on this machine:
 - a 100-setting sweep of 1,000 steps, batched ``rmslib.run(..., batch=...)``
   vs 100 separate runs;
 - the widgets' redraw latency (``tools/bench_widgets.py``, when present);
-- nbval time per chapter notebook and in total, the strict book build time,
-  and the weight of each built page.
+- nbval time per chapter notebook and in total, and the strict book build time;
+- Lighthouse's four scores on every page of the built site (``_build/html``,
+  served with gzip; ``tools/site_measure.py``), written to ``bench/lighthouse.csv``.
+  Page weights are not measured here: every build computes them into the
+  Performance page (``tools/site_weights.py``) and ``make test`` checks them.
 
 Timing: every measurement is repeated and the table shows the best (minimum)
 time, the least disturbed by other work on a shared machine, with the median
@@ -20,7 +23,7 @@ Outputs: ``bench/results.json`` (everything, with the machine description and
 the raw samples), ``bench/results.csv`` (the table) and ``bench/machine.csv``;
 ``performance.md`` renders the two CSV files. Nothing is typed by hand.
 
-Usage: ``python tools/bench.py [--quick] [--skip-notebooks] [--skip-book]``.
+Usage: ``python tools/bench.py [--quick] [--skip-notebooks] [--skip-book] [--skip-lighthouse]``.
 PyTorch is an oracle here only: ``make bench`` installs it into the venv if
 it is missing; without it the torch rows say "torch not installed".
 """
@@ -391,10 +394,6 @@ def bounds(results):
     book = results.get("book")
     if book:
         out["book"] = "Sphinx reading and writing every page in one process; notebooks are not executed."
-        if book["pages"]:
-            shared = min(w["scripts+css"] for w in book["pages"].values() if w["html"] > 1024)
-            out["pages"] = (f"The theme's and the site's own scripts and stylesheets, {shared / 1024:.0f} KiB "
-                            "loaded by every page (once, then cached by the browser), then the figures (PNG).")
     return out
 
 
@@ -477,14 +476,8 @@ def tables(results):
         notebooks.append({"what": "strict book build, clean (-W -n --keep-going)", "seconds": f"{book['seconds']:.1f}",
                           "result": "passed" if book["passed"] else f"FAILED ({book['warnings']} warnings)"})
         bound_rows.append({"benchmark": "book build", "what bounds it": b["book"]})
-        for page, w in book["pages"].items():
-            pages.append({"page": page, "total (KiB)": f"{w['total'] / 1024:.0f}", "html (KiB)": f"{w['html'] / 1024:.0f}",
-                          "images (KiB)": f"{w['images'] / 1024:.0f}",
-                          "scripts and css (KiB)": f"{w['scripts+css'] / 1024:.0f}"})
-        if "pages" in b:
-            bound_rows.append({"benchmark": f"page weights (from {book['page weights from']})",
-                               "what bounds it": b["pages"]})
-    return {"speed": speed, "notebooks": notebooks, "pages": pages, "bounds": bound_rows}
+    # Page weights are not here: every build computes them (tools/site_weights.py) into the Performance page.
+    return {"speed": speed, "notebooks": notebooks, "bounds": bound_rows}
 
 
 def print_table(tabs):
@@ -492,9 +485,12 @@ def print_table(tabs):
     rows = [{"section": "speed", **r} for r in tabs["speed"]]
     rows += [{"section": "checks", "benchmark": r["what"], "measured": f"{r['seconds']} s", "met": r["result"]}
              for r in tabs["notebooks"]]
+    rows += [{"section": "lighthouse", "benchmark": str(r.get("page")),
+              "measured": " / ".join(str(r.get(k, "")) for k in ("performance", "accessibility", "best practices", "SEO")),
+              "compared with": f"{r.get('transferred (KiB)', '')} KiB"} for r in tabs.get("lighthouse", [])]
     rows += [{"section": "pages", "benchmark": r["page"], "measured": f"{r['total (KiB)']} KiB",
               "compared with": f"html {r['html (KiB)']}, images {r['images (KiB)']}, "
-                               f"scripts+css {r['scripts and css (KiB)']} KiB"} for r in tabs["pages"]]
+                               f"scripts+css {r['scripts and css (KiB)']} KiB"} for r in tabs.get("pages", [])]
     cols = ["section", "benchmark", "measured", "compared with", "ratio", "target", "met"]
     width = {c: min(58, max(len(c), *(len(r.get(c, "")) for r in rows))) for c in cols}
     line = " | ".join(c.ljust(width[c]) for c in cols)
@@ -512,11 +508,45 @@ def write_csv(path, rows):
         writer.writerows(rows)
 
 
+def bench_site(site=ROOT / "_build" / "html"):
+    """Lighthouse (npm, mobile defaults) on every page of the built site, served with gzip."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    import site_measure
+
+    if not (Path(site) / "intro.html").is_file():
+        return {"error": f"no built site at {site} (run make book)"}
+    try:
+        return {"pages": site_measure.lighthouse_all(site)}
+    except Exception as err:  # noqa: BLE001 - reported in the table
+        return {"error": str(err)[-300:]}
+
+
+def lighthouse_rows(site_results):
+    if not site_results:
+        return []
+    if "error" in site_results:
+        return [{"page": "not measured", "performance": site_results["error"]}]
+    rows = []
+    for page, r in site_results["pages"].items():
+        if "error" in r:
+            rows.append({"page": page, "performance": "failed: " + r["error"][:80]})
+            continue
+        sc, m = r["scores"], r["metrics"]
+        rows.append({"page": page, "performance": sc["performance"], "accessibility": sc["accessibility"],
+                     "best practices": sc["best-practices"], "SEO": sc["seo"],
+                     "first paint (s)": f"{m['first-contentful-paint'] / 1000:.1f}",
+                     "largest paint (s)": f"{m['largest-contentful-paint'] / 1000:.1f}",
+                     "blocking time (ms)": f"{m['total-blocking-time']:.0f}",
+                     "transferred (KiB)": f"{m['total-byte-weight'] / 1024:.0f}"})
+    return rows
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer repeats; skip notebooks and book")
     ap.add_argument("--skip-notebooks", action="store_true")
     ap.add_argument("--skip-book", action="store_true")
+    ap.add_argument("--skip-lighthouse", action="store_true", help="skip Lighthouse on the built site")
     ap.add_argument("--out", default=str(OUT), help="folder for the data files")
     args = ap.parse_args(argv)
     rep = 3 if args.quick else 15
@@ -546,9 +576,13 @@ def main(argv=None):
     if not (args.quick or args.skip_book):
         print("timing a clean strict book build ...", flush=True)
         results["book"] = bench_book()
+    if not (args.quick or args.skip_lighthouse):
+        print("Lighthouse on every page of _build/html (mobile defaults, gzip) ...", flush=True)
+        results["site"] = bench_site()
     results["machine"]["load average at end (1, 5, 15 min)"] = ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
     tabs = tables(results)
+    tabs["lighthouse"] = lighthouse_rows(results.get("site"))
     print()
     print_table(tabs)
     out = Path(args.out)

@@ -37,6 +37,7 @@ ASSETS = ROOT / "_build" / "assets"
 TARBALLS = ASSETS / "npm"
 STATIC = ASSETS / "static"          # added to html_static_path
 VENDOR = STATIC / "vendor"          # served as <site>/_static/vendor/
+OWN_STATIC = ROOT / "tools" / "static"   # the site's own CSS and JS (site-polish.*), also in _static/
 
 # name -> npm spec, pinned integrity (from the registry's metadata), and the files
 # to keep: (pattern inside the tarball's package/ folder, prefix to strip).
@@ -70,6 +71,13 @@ PACKAGES = {
         "keep": [("dist/embed-amd.js", "dist/"), ("dist/*.woff2", "dist/"), ("dist/*.woff", "dist/"),
                  ("LICENSE", "")],
     },
+    # Live Code (sphinx-thebe) loads Thebe only when pressed; the registry's 0.9.3 keeps the
+    # thebelab API sphinx-thebe calls (bootstrap, on("status")). Its chunks are loaded next to it.
+    "thebe": {
+        "spec": "thebe@0.9.3",
+        "integrity": "sha512-Rb/7kVhtlffXra3kIe7OuIGE7awsm2/fGWxw21DiNfnWLnUQiDl9AWqYdshPwZPG/5DzLpsJRPix2xtCPtJmQQ==",
+        "keep": [("lib/*.js", "lib/"), ("lib/thebe.css", "lib/"), ("LICENSE", "")],
+    },
 }
 
 # What _config.yml is expected to point at (relative to <site>/_static/).
@@ -77,6 +85,7 @@ MATHJAX = "vendor/mathjax/tex-mml-chtml.js"
 REQUIREJS = "vendor/requirejs/require.js"
 WIDGETS_CONFIG = "vendor/widgets-config.js"
 WIDGETS = "vendor/html-manager/embed-amd.js"
+THEBE = "vendor/thebe/index.js"
 
 # Loaded between require.js and embed-amd.js. (1) The widget manager finds the files
 # it asks for by URL (its Font Awesome fonts) next to its AMD module's URL, which
@@ -104,9 +113,9 @@ WIDGETS_CONFIG_JS = """// Written by tools/site_assets.py: serve the widget mana
       if (MJ.startup && MJ.startup.promise) MJ.startup.promise.then(go); else go();
     }};
   }
-  // Deferred scripts (MathJax) have run by DOMContentLoaded; this listener is added
-  // before the widget manager's, so the bridge is in place when widgets render.
-  document.addEventListener("DOMContentLoaded", bridge);
+  // The page loads MathJax, then this file, then the widget manager, on request
+  // (tools/static/site-polish.js), so the bridge is in place when widgets render.
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", bridge); else bridge();
 })();
 """
 
@@ -195,7 +204,7 @@ def stage(log=print, force=False):
 
 def missing():
     """The configured entry points that are not staged yet."""
-    return [p for p in (MATHJAX, REQUIREJS, WIDGETS_CONFIG, WIDGETS) if not (STATIC / p).is_file()]
+    return [p for p in (MATHJAX, REQUIREJS, WIDGETS_CONFIG, WIDGETS, THEBE) if not (STATIC / p).is_file()]
 
 
 def size_of(folder):
@@ -215,8 +224,9 @@ def _builder_inited(app):
     except AssetError as err:
         logger.warning(f"site_assets: {err}")
         return
-    if str(static) not in map(str, app.config.html_static_path):
-        app.config.html_static_path.append(str(static))
+    for folder in (static, OWN_STATIC):   # the fetched assets, and the site's own CSS/JS (tools/static)
+        if str(folder) not in map(str, app.config.html_static_path):
+            app.config.html_static_path.append(str(folder))
     # Every local asset the configuration names must be one this extension staged.
     local = [app.config.mathjax_path] + list(getattr(app.config, "nb_ipywidgets_js", {}) or {})
     for path in local:

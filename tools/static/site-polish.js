@@ -1,0 +1,146 @@
+// Written for this book (tools/site_polish.py adds it, deferred, to every page).
+(function () {
+  "use strict";
+  var me = document.currentScript;
+  var STATIC = me ? me.src.slice(0, me.src.lastIndexOf("/") + 1) : "_static/";
+
+  function load(src, attrs) {
+    return new Promise(function (resolve, reject) {
+      var s = document.createElement("script");
+      s.src = src;
+      Object.keys(attrs || {}).forEach(function (k) { s.setAttribute(k, attrs[k]); });
+      s.onload = resolve;
+      s.onerror = function () { reject(new Error("could not load " + src)); };
+      document.head.appendChild(s);
+    });
+  }
+
+  // --- Explorers stored as widget state: the manager (4.4 MB) loads only when asked for.
+  var loading = null;
+  function loadWidgets(button) {
+    if (loading) return loading;
+    document.querySelectorAll(".widget-loader__button").forEach(function (b) {
+      b.disabled = true; b.textContent = "Loading the controls...";
+    });
+    // MathJax only for the widgets' labels: the page's own maths is already rendered (SVG).
+    if (!window.MathJax) window.MathJax = {startup: {typeset: false}, options: {enableMenu: false}};
+    loading = load(STATIC + "vendor/mathjax/tex-mml-chtml.js")
+      .then(function () { return load(STATIC + "vendor/requirejs/require.js"); })
+      .then(function () { return load(STATIC + "vendor/widgets-config.js"); })
+      .then(function () {
+        document.dispatchEvent(new Event("DOMContentLoaded"));   // runs the MathJax bridge of widgets-config.js
+        return load(STATIC + "vendor/html-manager/embed-amd.js",
+                    {"data-jupyter-widgets-cdn": "_static/vendor/widget-modules/",
+                     "data-jupyter-widgets-cdn-only": "true"});
+      })
+      .then(function () {
+        document.querySelectorAll(".widget-loader").forEach(function (el) { el.remove(); });
+        nameSliders();
+        new MutationObserver(nameSliders).observe(document.body, {subtree: true, childList: true});
+      }, function (err) {
+        document.querySelectorAll(".widget-loader__button").forEach(function (b) {
+          b.disabled = false; b.textContent = "The controls could not be loaded (" + err.message + "); try again";
+        });
+        loading = null;
+      });
+    return loading;
+  }
+  // The widgets' slider handles have role="slider" but no name: give each its control's label.
+  function nameSliders() {
+    document.querySelectorAll(".jupyter-widgets [role='slider']:not([aria-label])").forEach(function (h) {
+      var box = h.closest(".widget-slider, .jupyter-widgets.widget-inline-hbox, .widget-hslider");
+      var label = box && box.querySelector(".widget-label");
+      var text = label ? (label.getAttribute("title") || label.textContent || "").trim() : "";
+      h.setAttribute("aria-label", text || "value");
+    });
+  }
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest(".widget-loader__button");
+    if (b) loadWidgets(b);
+  });
+
+  // --- Search results: maths pre-rendered as SVG reads as plain text in the summaries.
+  function patchSearch() {
+    if (typeof Search === "undefined" || !Search.htmlToText || Search._mathsPatched) return;
+    var original = Search.htmlToText;
+    Search.htmlToText = function (htmlString, anchor) {
+      var doc = new DOMParser().parseFromString(htmlString, "text/html");
+      doc.querySelectorAll("mjx-container").forEach(function (m) {
+        m.replaceWith(doc.createTextNode(m.getAttribute("data-text") || ""));
+      });
+      return original(doc.documentElement.outerHTML, anchor);
+    };
+    Search._mathsPatched = true;
+  }
+  patchSearch();
+
+  // --- Live Code: if Thebe cannot start (no network, Binder unreachable), say so in plain words.
+  function binderLink() {
+    var a = document.querySelector("a[href*='/v2/gh/']");
+    return a ? a.href : null;
+  }
+  function fallback(reason) {
+    var button = document.querySelector(".thebe-launch-button");
+    var host = button || document.querySelector("#main-content, main") || document.body;
+    if (document.querySelector(".thebe-fallback")) return;
+    var box = document.createElement("div");
+    box.className = "thebe-fallback";
+    box.setAttribute("role", "status");
+    var link = binderLink();
+    box.innerHTML = "<strong>Live Code could not start</strong>: " + reason +
+      (link ? ' You can run this chapter in Binder instead: <a href="' + link + '">open it in Binder</a>.' : "");
+    if (button) {
+      button.textContent = "Live Code could not start";
+      button.insertAdjacentElement("afterend", box);
+    } else {
+      host.insertAdjacentElement("afterbegin", box);
+    }
+  }
+  function binderHub() {
+    var hub = "https://mybinder.org";
+    var a = binderLink();
+    if (a) { try { hub = new URL(a).origin; } catch (e) { /* keep the default */ } }
+    return hub;
+  }
+  var watching = false;
+  function watchThebe() {
+    if (watching) return;
+    watching = true;
+    // Can the BinderHub be reached at all? Answer within 5 s, whatever Thebe does meanwhile.
+    var hub = binderHub();
+    var probe = window.fetch ? fetch(hub, {mode: "no-cors", cache: "no-store"}) : Promise.resolve();
+    Promise.race([probe, new Promise(function (_, reject) {
+      setTimeout(function () { reject(new Error("timeout")); }, 5000);
+    })]).catch(function () {
+      fallback(hub.replace(/^https?:\/\//, "") + " cannot be reached from here (no network, or it is blocked).");
+    });
+    var started = Date.now(), hooked = false;
+    var timer = setInterval(function () {
+      if (typeof thebelab !== "undefined" && thebelab.on && !hooked) {
+        hooked = true;
+        if (thebelab.on && window.thebe && window.thebe.events) {
+          thebelab.on("error", function (evt, data) {
+            fallback("the connection to the computing server was lost" +
+                     (data && data.message ? " (" + String(data.message).slice(0, 120) + ")" : "") + ".");
+          });
+        }
+        thebelab.on("status", function (evt, data) {
+          if (data && (data.status === "failed" || data.status === "dead" || data.status === "server-error")) {
+            fallback("the computing server (mybinder.org) did not answer" +
+                     (data.message ? " (" + String(data.message).slice(0, 120) + ")" : "") + ".");
+          }
+          if (data && data.status === "ready") clearInterval(timer);
+        });
+      }
+      if (typeof thebelab === "undefined" && Date.now() - started > 5000) {
+        clearInterval(timer);
+        fallback("its script did not load.");
+      }
+      if (Date.now() - started > 600000) clearInterval(timer);
+    }, 250);
+    if (!navigator.onLine) fallback("this device is offline.");
+  }
+  document.addEventListener("click", function (e) {
+    if (e.target.closest && e.target.closest(".btn-launch-thebe")) watchThebe();
+  }, true);
+})();
