@@ -510,6 +510,7 @@ def _build_finished(app, exception):
         missing = _icons(pages, font_awesome_icons(fa.read_text(encoding="utf-8")))
         if missing:
             logger.warning(f"site_polish: icons not found in Font Awesome's data: {missing[:5]}")
+        fa.unlink()   # 1.5 MB: its icons are inlined above and every page's script tag is dropped below
     _webp_figures(out, pages)
     _subset_icon_fonts(out)
     for rel, text in pages.items():
