@@ -167,7 +167,8 @@ def score(trace, window=SCORE_WINDOW):
     is better. A method that touches a tolerance once and then bounces away
     scores by where it bounces, not by where it passed; compare methods each
     at its own best learning rate over the same budget (and, with noise,
-    average the score over several seeds).
+    average the score over several seeds; where one run's score hinges on the
+    timing of its bounces, over several start points).
     """
     loss = trace.loss if isinstance(trace, Trace) else np.asarray(trace, dtype=np.float64)
     if loss.ndim == 0 or loss.shape[-1] < 2:
