@@ -68,6 +68,11 @@ def _size(text: str) -> int:
     return int(float(m.group(1)) * {"B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[unit])
 
 
+def _rmslib_file():
+    import rmslib
+    return rmslib.__file__
+
+
 def _ro_binds():
     """The read-only paths a sandboxed Python needs: system, interpreter, venv, rmslib. Nothing else."""
     import rmslib
@@ -232,7 +237,10 @@ def _run(path, parts, opts, sandbox, mpl_cache, scratch, res):
             "functions": functions, "answers": [a.name for part in parts for a in part.answers],
             "memory": opts.memory, "notebook_seconds": opts.timeout,
             "check_seconds": opts.check_timeout, "cpu_seconds": int(opts.timeout + opts.check_timeout * 4 + 30),
-            "output_cap": opts.output_cap, "file_size": 64 << 20}
+            "output_cap": opts.output_cap, "file_size": 64 << 20,
+            # the rmslib this grader imported (and bound read-only into the sandbox), not another copy
+            # an editable install may point at
+            "rmslib_parent": str(Path(_rmslib_file()).resolve().parent.parent)}
     (scratch / ".grade" / "spec.json").write_text(json.dumps(spec))
     argv = [sys.executable, "-B", "-I", "/grader/grade_worker.py", "/scratch/.grade/spec.json"]
     cmd, env, cwd = sandboxed(sandbox, scratch, argv)
@@ -410,10 +418,10 @@ def build_rows(results, parts, previous: dict, sandbox: str, refs: dict | None =
         auto = sum(pts for pts, _ in scored.values())
         left = sum(p.points for p in hand_parts if _num(row[p.name]) is None)
         hand = sum(min(max(_num(row[p.name]), 0.0), p.points) for p in hand_parts if _num(row[p.name]) is not None)
-        row["automatic"] = _fmt_points(round(auto, 2))
+        row["automatic"] = _fmt_points(round(auto, 3))
         row["left to grade by hand"] = _fmt_points(left)
         row[ADJUST] = old.get(ADJUST, "").strip()
-        row["total"] = _fmt_points(round(auto + hand + (_num(row[ADJUST]) or 0.0), 2))
+        row["total"] = _fmt_points(round(auto + hand + (_num(row[ADJUST]) or 0.0), 3))
         statuses = sorted(res.statuses, key=STATUS_ORDER.index)
         row["status"] = "; ".join(statuses) if statuses else "ok"
         row["sandbox"] = sandbox

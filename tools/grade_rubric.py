@@ -155,7 +155,7 @@ def score_part(part: Part, verdicts: dict, answers: dict | None = None,
             pts, line = score_answer(a, (answers or {}).get(a.name), refs)
             total += pts
             why.append(line)
-        return round(total, 2), why
+        return round(total, 3), why
     share = part.points / len(part.checks)
     total, why = 0.0, []
     for c in part.checks:

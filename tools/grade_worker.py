@@ -297,6 +297,8 @@ def main(spec_path):
     sys.stdout = CappedStream(sys.__stdout__, shared, events)
     sys.stderr = CappedStream(sys.__stderr__, shared, events)
 
+    if spec.get("rmslib_parent"):
+        sys.path.insert(0, spec["rmslib_parent"])
     import rmslib
     from rmslib import check
     from IPython.core.interactiveshell import InteractiveShell
