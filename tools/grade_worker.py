@@ -263,9 +263,11 @@ def read_answer(value, np):
         if isinstance(value, np.ndarray):
             shape, size = list(value.shape), int(value.size)
         else:
-            if len(value) > MAX_ELEMENTS or not all(type(v) in NUMERIC_TYPES or isinstance(v, (np.integer, np.floating))
-                                                    or isinstance(v, (list, tuple, np.ndarray)) for v in value):
-                return {**out, "state": "wrong-type", "why": f"a {out['type']} of {len(value)} items, not numbers"}
+            if len(value) > MAX_ELEMENTS:
+                return {**out, "state": "value", "shape": [len(value)], "value": None, "too_large": True}
+            if not all(type(v) in NUMERIC_TYPES or isinstance(v, (np.integer, np.floating, list, tuple, np.ndarray))
+                       for v in value):
+                return {**out, "state": "wrong-type", "why": f"a {out['type']} with items that are not numbers"}
             shape, size = None, None
         if size is not None and size > MAX_ELEMENTS:
             return {**out, "state": "value", "shape": shape, "value": None, "too_large": True}
