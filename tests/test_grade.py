@@ -23,7 +23,9 @@ import grade_rubric  # noqa: E402
 from rmslib import check  # noqa: E402
 
 ASSIGNMENT = ROOT / "chapters" / "assignment_rmsprop.ipynb"
-LIMITS = ["--timeout", "20", "--memory", "512MiB", "--check-timeout", "8", "--kill-after", "25", "--jobs", "5"]
+# --kill-after 40: more than the 20 s of the cells plus one 8 s check, so that a check that the notebook's
+# deadline interrupted (first cells slow on a loaded machine) is re-run before the process is killed
+LIMITS = ["--timeout", "20", "--memory", "512MiB", "--check-timeout", "8", "--kill-after", "40", "--jobs", "5"]
 PART1, PART2 = "1. one RMSProp step", "2. a whole run, with a schedule"
 COL3, COL4, COL5 = "3. reproduce the oscillation", "4. repair it with a schedule", "5. figures and explanations"
 
@@ -283,7 +285,8 @@ def test_correct_submission_gets_the_automatic_points(graded):
     assert (r["automatic"], r["left to grade by hand"], r["status"]) == ("13", "7", "ok")
     text = (graded["out"] / "feedback" / "good.md").read_text()
     assert "correct on all 40 random cases" in text and "by the instructor" in text
-    assert text.count(": correct (within 1e-06 relative") == 10 and text.count("agrees with rmslib's run") == 3
+    assert text.count(": correct (within 1e-06 relative") == 9 and text.count("agrees with rmslib's run") == 3
+    assert "`t_star` = " in text and text.count(": correct.") == 1
 
 
 @pytest.mark.parametrize("name, part, points, words", [

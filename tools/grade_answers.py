@@ -208,7 +208,9 @@ def _score_number(a: Answer, got, refs):
         return 0.0, f"`{a.name}` = {_show(x)} cannot be right: it must lie in [{lo:.4g}, {hi:.4g}] ({reason}). 0 points."
     want = refs[a.name]
     rel = abs(x - want) / abs(want) if want else abs(x)
-    if (a.kind == "integer" and x == want) or (a.kind != "integer" and rel <= RTOL):
+    if a.kind == "integer" and x == want:
+        return a.points, f"`{a.name}` = {int(x)}: correct."
+    if a.kind != "integer" and rel <= RTOL:
         return a.points, f"`{a.name}` = {_show(x)}: correct (within {RTOL:g} relative of the grader's value)."
     for alt, frac, meaning in refs["named"].get(a.name, []):
         if (a.kind == "integer" and x == alt) or (a.kind != "integer" and abs(x - alt) <= RTOL * abs(alt)):
