@@ -7,7 +7,9 @@ Every file in SUBMISSIONS (one per student) is run in a process of its own, in a
 scratch folder of its own, inside a sandbox (bubblewrap: no network, a read-only
 view of only Python, the virtual environment and rmslib; the scratch folder is
 the one writable place), with a time and a memory limit, and its graded functions
-are checked with ``rmslib.check`` (tools/grade_worker.py does that part). It writes
+are checked with ``rmslib.check`` and its named answers read (tools/grade_worker.py
+does that part); the answers are scored against values computed here with rmslib
+(tools/grade_answers.py). It writes
 
 - ``OUT/gradebook.csv``: one row per submission, one column per rubric part, the
   automatic total, the points left to grade by hand, the total and the status;
@@ -42,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from grade_answers import RTOL, references  # noqa: E402
 from grade_rubric import MUST_CALL, read_rubric, score_part  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +66,11 @@ def _size(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a size: {text!r} (for example 2GiB or 512MiB)")
     unit = (m.group(2) or "B").upper()[0]
     return int(float(m.group(1)) * {"B": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}[unit])
+
+
+def _rmslib_file():
+    import rmslib
+    return rmslib.__file__
 
 
 def _ro_binds():
@@ -158,6 +166,7 @@ class Result:
     name: str
     statuses: list = field(default_factory=list)
     verdicts: dict = field(default_factory=dict)     # function -> verdict (from the worker)
+    answers: dict = field(default_factory=dict)      # answer name -> what the worker read
     problems: list = field(default_factory=list)     # lines for the feedback: what went wrong
     output: str = ""
 
@@ -225,9 +234,13 @@ def _run(path, parts, opts, sandbox, mpl_cache, scratch, res):
             functions.append({"function": c.function, "check": c.check, "kwargs": c.kwargs,
                               "helper": MUST_CALL.get(c.function, (None,))[0]})
     spec = {"notebook": f"{inside}/submission.ipynb", "events": f"{inside}/.grade/events.jsonl",
-            "functions": functions, "memory": opts.memory, "notebook_seconds": opts.timeout,
+            "functions": functions, "answers": [a.name for part in parts for a in part.answers],
+            "memory": opts.memory, "notebook_seconds": opts.timeout,
             "check_seconds": opts.check_timeout, "cpu_seconds": int(opts.timeout + opts.check_timeout * 4 + 30),
-            "output_cap": opts.output_cap, "file_size": 64 << 20}
+            "output_cap": opts.output_cap, "file_size": 64 << 20,
+            # the rmslib this grader imported (and bound read-only into the sandbox), not another copy
+            # an editable install may point at
+            "rmslib_parent": str(Path(_rmslib_file()).resolve().parent.parent)}
     (scratch / ".grade" / "spec.json").write_text(json.dumps(spec))
     argv = [sys.executable, "-B", "-I", "/grader/grade_worker.py", "/scratch/.grade/spec.json"]
     cmd, env, cwd = sandboxed(sandbox, scratch, argv)
@@ -323,6 +336,8 @@ def _interpret(res: Result, events, returncode, killed, hard, opts, labels=()):
             if e.get("uses_rmslib"):
                 res.add("flagged", f"{e['function']} calls {', '.join(e['uses_rmslib'])} instead of "
                                    f"implementing the update itself.")
+        elif kind == "answer" and isinstance(e.get("name"), str):
+            res.answers[e["name"]] = e
         elif kind == "unbound":
             res.verdicts.pop(e.get("function"), None)
         elif kind == "cell-error":
@@ -382,7 +397,7 @@ def _fmt_points(x):
     return f"{x:g}" if x is not None else ""
 
 
-def build_rows(results, parts, previous: dict, sandbox: str):
+def build_rows(results, parts, previous: dict, sandbox: str, refs: dict | None = None):
     """Gradebook rows; hand-entered cells of ``previous`` (by submission) are kept."""
     rows, feedback = {}, {}
     hand_parts = [p for p in parts if not p.automatic]
@@ -395,7 +410,7 @@ def build_rows(results, parts, previous: dict, sandbox: str):
                 if "invalid notebook" in res.statuses:
                     pts, why = 0.0, []
                 else:
-                    pts, why = score_part(part, res.verdicts)
+                    pts, why = score_part(part, res.verdicts, res.answers, refs)
                 scored[part.name] = (pts, why)
                 row[part.name] = _fmt_points(pts)
             else:
@@ -403,10 +418,10 @@ def build_rows(results, parts, previous: dict, sandbox: str):
         auto = sum(pts for pts, _ in scored.values())
         left = sum(p.points for p in hand_parts if _num(row[p.name]) is None)
         hand = sum(min(max(_num(row[p.name]), 0.0), p.points) for p in hand_parts if _num(row[p.name]) is not None)
-        row["automatic"] = _fmt_points(round(auto, 2))
+        row["automatic"] = _fmt_points(round(auto, 3))
         row["left to grade by hand"] = _fmt_points(left)
         row[ADJUST] = old.get(ADJUST, "").strip()
-        row["total"] = _fmt_points(round(auto + hand + (_num(row[ADJUST]) or 0.0), 2))
+        row["total"] = _fmt_points(round(auto + hand + (_num(row[ADJUST]) or 0.0), 3))
         statuses = sorted(res.statuses, key=STATUS_ORDER.index)
         row["status"] = "; ".join(statuses) if statuses else "ok"
         row["sandbox"] = sandbox
@@ -486,6 +501,11 @@ def feedback_md(row, scored, res, parts, sandbox) -> str:
         pts, why = scored[part.name]
         lines.append(f"{pts:g} of {part.points:g} points.")
         lines.append("")
+        if part.answers:
+            lines.append(f"Read from your variables {', '.join(f'`{a.name}`' for a in part.answers)} at the end of "
+                         f"the notebook and compared with the values the grader computes with rmslib from the "
+                         f"settings of part 3 (tolerance: {RTOL:g} relative).")
+            lines.append("")
         for c in part.checks:
             v = res.verdicts.get(c.function)
             if "invalid notebook" in res.statuses:
@@ -561,7 +581,8 @@ def main(argv=None):
     start = time.monotonic()
 
     from rmslib import check
-    parts = read_rubric(opts.assignment, set(check.CHECKS))
+    parts, settings = read_rubric(opts.assignment, set(check.CHECKS), with_settings=True)
+    refs = references(settings)
     if not opts.submissions.is_dir():
         sys.exit(f"grade: SUBMISSIONS={opts.submissions} is not a folder")
     files = sorted(p for p in opts.submissions.iterdir()
@@ -570,7 +591,7 @@ def main(argv=None):
     banner = f"sandbox: {SANDBOXES[sandbox]}"
     print(("!" * 78 + "\n" + banner + "\n" + "!" * 78) if sandbox != "bwrap" else banner, flush=True)
     print(f"rubric ({opts.assignment.name}): " + "; ".join(
-        f"{p.name} [{p.points:g}, {'auto: ' + ', '.join(c.check for c in p.checks) if p.automatic else 'by hand'}]"
+        f"{p.name} [{p.points:g}, {'auto: ' + ', '.join([c.check for c in p.checks] + [a.name for a in p.answers]) if p.automatic else 'by hand'}]"
         for p in parts), flush=True)
     print(f"grading {len(files)} submissions, {opts.jobs} at a time, limits {opts.timeout:g} s and "
           f"{opts.memory >> 20} MiB per notebook", flush=True)
@@ -590,7 +611,7 @@ def main(argv=None):
             print(f"  {res.name}: {', '.join(res.statuses) or 'ok'}", flush=True)
 
     gradebook = opts.out / "gradebook.csv"
-    rows, feedback = build_rows(sorted(results, key=lambda r: r.name), parts, read_previous(gradebook), sandbox)
+    rows, feedback = build_rows(sorted(results, key=lambda r: r.name), parts, read_previous(gradebook), sandbox, refs)
     taken = set()
     for name in sorted(feedback):
         row, scored, res = feedback[name]

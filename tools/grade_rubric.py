@@ -10,7 +10,10 @@ The notebook is the one place where the parts and their points are written:
   makes the part it sits in a part scored automatically, by that named check of
   ``rmslib.check`` on the function of that name (keyword arguments such as
   ``eps_in_sqrt=False`` are passed on). A part without a check cell is graded by
-  the instructor.
+  the instructor;
+- a part numbered in ``grade_answers.ANSWERS`` (parts 3 and 4) is scored
+  automatically from the named variables the student assigns; its stub cell
+  must assign each of them, and their points must add up to the part's.
 
 The scoring rules below follow the grading notes of the assignment's solutions.
 """
@@ -22,6 +25,8 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from grade_answers import ANSWERS, read_settings, score_answer
 
 # -- scoring: what a check's verdict is worth ---------------------------------------------------
 # A correct function earns the part's full points; a stub or a missing function 0. A mistake the
@@ -49,10 +54,11 @@ class Part:
     name: str                    # as in the rubric, e.g. "1. one RMSProp step"
     points: float
     checks: list = field(default_factory=list)
+    answers: list = field(default_factory=list)   # grade_answers.Answer, read from named variables
 
     @property
     def automatic(self):
-        return bool(self.checks)
+        return bool(self.checks or self.answers)
 
 
 def _source(cell):
@@ -74,11 +80,14 @@ def _check_calls(tree, known):
             yield Check(node.func.attr, node.args[0].id, kwargs)
 
 
-def read_rubric(path: Path, known_checks) -> list[Part]:
-    """The parts of the assignment at ``path``, in rubric order, with their checks."""
+def read_rubric(path: Path, known_checks, with_settings=False):
+    """The parts of the assignment at ``path``, in rubric order, with their checks and answers.
+
+    With ``with_settings``, also the settings of part 3 (``grade_answers.read_settings``).
+    """
     nb = json.loads(Path(path).read_text(encoding="utf-8"))
     points = None
-    current, found = None, []
+    current, found, stubs, plain = None, [], {}, []
     for cell in nb["cells"]:
         src, tags = _source(cell), cell.get("metadata", {}).get("tags", [])
         if cell["cell_type"] == "markdown":
@@ -87,8 +96,11 @@ def read_rubric(path: Path, known_checks) -> list[Part]:
                 if m:
                     current = int(m.group(1))
             continue
+        if cell["cell_type"] == "code" and "stub" in tags:
+            stubs[current] = stubs.get(current, "") + "\n" + src
         if cell["cell_type"] != "code" or "solution" in tags or "stub" in tags:
             continue
+        plain.append(src)
         try:
             tree = ast.parse(src)
         except SyntaxError:
@@ -111,16 +123,39 @@ def read_rubric(path: Path, known_checks) -> list[Part]:
         if number not in by_number:
             raise ValueError(f"{path}: check of {c.function} is in part {number}, which the rubric does not list")
         by_number[number].checks.append(c)
-    return parts
+    for a in ANSWERS:
+        part = by_number.get(a.part)
+        if part is None:
+            raise ValueError(f"{path}: answer {a.name} belongs to part {a.part}, which the rubric does not list")
+        if not re.search(rf"^\s*{a.name}\s*=", stubs.get(a.part, ""), re.M):
+            raise ValueError(f"{path}: the stub cell of part {a.part} does not assign {a.name}, the answer the "
+                             f"grader reads (tools/grade_answers.py)")
+        part.answers.append(a)
+    for part in parts:
+        if part.answers and (part.checks or abs(sum(a.points for a in part.answers) - part.points) > 1e-9):
+            raise ValueError(f"{path}: the answers of {part.name!r} are worth "
+                             f"{sum(a.points for a in part.answers):g} points (tools/grade_answers.py), "
+                             f"the rubric gives {part.points:g}" + (", and it also has a check" if part.checks else ""))
+    return (parts, read_settings(plain)) if with_settings else parts
 
 
-def score_part(part: Part, verdicts: dict) -> tuple[float, list[str]]:
+def score_part(part: Part, verdicts: dict, answers: dict | None = None,
+               refs: dict | None = None) -> tuple[float, list[str]]:
     """Points for an automatic part from the verdicts of its checks, and the reasons, one per line.
 
     ``verdicts`` maps a function name to the worker's verdict (ok, mistake, message,
     uses_rmslib, calls_helper); a missing entry means the function was not defined.
-    Several checks in one part share its points equally.
+    Several checks in one part share its points equally. A part of named answers
+    adds up the points of each answer (``answers``: name -> what the worker read;
+    ``refs``: the grader's values, ``grade_answers.references``).
     """
+    if part.answers:
+        total, why = 0.0, []
+        for a in part.answers:
+            pts, line = score_answer(a, (answers or {}).get(a.name), refs)
+            total += pts
+            why.append(line)
+        return round(total, 3), why
     share = part.points / len(part.checks)
     total, why = 0.0, []
     for c in part.checks:

@@ -12,6 +12,7 @@ already found:
     {"event": "exit-request", "index": k}         exit() / quit() in a cell
     {"event": "verdict", "function": f, ...}      a graded function was checked
     {"event": "unbound", "function": f}           the name no longer holds a function
+    {"event": "answer", "name": n, "state": ...}  a named answer was (re)assigned (read_answer)
     {"event": "deadline", "index": k}             the time limit stopped cell k
     {"event": "output-capped", "limit": n}
     {"event": "done"}
@@ -20,7 +21,9 @@ Cells run in an IPython shell (so magics work), one after the other; an error in
 a cell is recorded and the next cell still runs, as graders of "Restart and run
 all" would read on. A graded function is checked with ``rmslib.check`` as soon as
 a cell has (re)defined it, with its own time limit, and again at the end if it
-changed. While a student's function runs, calls into rmslib's optimizers are
+changed. The named answers of the numeric parts are read (never called, never
+printed through their own methods) after every cell that changed them. While a
+student's function runs, calls into rmslib's optimizers are
 recorded: the graded code must implement the update, not call it.
 
 Standard library, IPython and rmslib only: no access to the grader, the
@@ -225,6 +228,67 @@ def helper_functions(rmslib, tracer):
     return {"rmsprop_step": tracer.trusted(rmsprop_step)}
 
 
+MAX_ELEMENTS = 1000      # an answer array larger than this is described, not copied
+NUMERIC_TYPES = (int, float)
+
+
+def _plain_numbers(arr, np):
+    """A float copy of a numeric array (bool, complex, object, str arrays are refused)."""
+    if arr.dtype.kind not in "iuf":
+        return None
+    return np.array(arr, dtype=float, copy=True)
+
+
+def read_answer(value, np):
+    """What the grader needs of one answer, as plain JSON data, without trusting the object.
+
+    Only exact built-in and NumPy numeric types, lists and tuples of them, and
+    NumPy arrays are read; for anything else only the type's name is reported.
+    """
+    kind = type(value)
+    out = {"type": kind.__name__ if isinstance(getattr(kind, "__name__", None), str) else "object"}
+    if value is None or value is Ellipsis:
+        return {**out, "state": "unanswered"}
+    if isinstance(value, bool) or isinstance(value, np.bool_):
+        return {**out, "state": "wrong-type", "why": "a True/False value"}
+    if kind in NUMERIC_TYPES or isinstance(value, (np.integer, np.floating)):
+        integer = isinstance(value, (int, np.integer))
+        try:
+            number = float(int(value)) if integer else float(np.float64(value))
+        except OverflowError:
+            number = float("inf")
+        return {**out, "state": "value", "value": number, "shape": [],
+                "integer": integer}
+    if isinstance(value, (np.ndarray, list, tuple)):
+        if isinstance(value, np.ndarray):
+            shape, size = list(value.shape), int(value.size)
+        else:
+            if len(value) > MAX_ELEMENTS:
+                return {**out, "state": "value", "shape": [len(value)], "value": None, "too_large": True}
+            if not all(type(v) in NUMERIC_TYPES or isinstance(v, (np.integer, np.floating, list, tuple, np.ndarray))
+                       for v in value):
+                return {**out, "state": "wrong-type", "why": f"a {out['type']} with items that are not numbers"}
+            shape, size = None, None
+        if size is not None and size > MAX_ELEMENTS:
+            return {**out, "state": "value", "shape": shape, "value": None, "too_large": True}
+        try:
+            arr = np.array(np.ndarray.view(value, np.ndarray) if isinstance(value, np.ndarray) else value)
+        except (ValueError, TypeError):
+            return {**out, "state": "wrong-type", "why": f"a {out['type']} that is not a rectangular table of numbers"}
+        if arr.size > MAX_ELEMENTS:
+            return {**out, "state": "value", "shape": list(arr.shape), "value": None, "too_large": True}
+        nums = _plain_numbers(arr, np)
+        if nums is None:
+            return {**out, "state": "wrong-type", "why": f"an array of {arr.dtype.name} values, not numbers"}
+        return {**out, "state": "value", "shape": list(nums.shape), "value": nums.ravel().tolist(),
+                "integer": arr.dtype.kind in "iu"}
+    if isinstance(value, str):
+        return {**out, "state": "wrong-type", "why": "a string (text), not a number"}
+    if callable(value):
+        return {**out, "state": "wrong-type", "why": "a function, not its result"}
+    return {**out, "state": "wrong-type", "why": f"an object of type {out['type']}, not a number"}
+
+
 def main(spec_path):
     with open(spec_path, encoding="utf-8") as fh:
         spec = json.load(fh)
@@ -235,6 +299,8 @@ def main(spec_path):
     sys.stdout = CappedStream(sys.__stdout__, shared, events)
     sys.stderr = CappedStream(sys.__stderr__, shared, events)
 
+    if spec.get("rmslib_parent"):
+        sys.path.insert(0, spec["rmslib_parent"])
     import rmslib
     from rmslib import check
     from IPython.core.interactiveshell import InteractiveShell
@@ -257,6 +323,28 @@ def main(spec_path):
 
     graded = spec["functions"]          # [{"function", "check", "kwargs", "helper"}]
     checked = {}                         # function name -> id of the object last checked
+    answers = {}                         # answer name -> the payload last reported
+    import numpy as np
+
+    def read_answers():
+        for name in spec.get("answers", []):
+            if name not in ns:
+                data = {"state": "missing"}
+            else:
+                start, own = time.monotonic(), 2.0
+                try:
+                    with timer.limit(own):
+                        data = read_answer(ns[name], np)
+                except Deadline:
+                    if time.monotonic() - start < own - 0.1:
+                        raise                     # the notebook's time ran out, not this reading's
+                    data = {"state": "unreadable", "why": "reading it took too long"}
+                except BaseException as exc:  # a hostile object: report, never crash
+                    data = {"state": "unreadable", "why": f"{type(exc).__name__} while reading it"}
+            key = json.dumps(data, sort_keys=True)      # NaN-safe comparison with the last report
+            if answers.get(name) != key:
+                answers[name] = key
+                events("answer", name=name, **data)
 
     def run_check(item, fn):
         name, helper = item["function"], item.get("helper")
@@ -335,12 +423,14 @@ def main(spec_path):
                     shell.exit_now = False
                     events("exit-request", index=k)
                 check_changed()
+                read_answers()
     except Deadline:
         signal.setitimer(signal.ITIMER_REAL, 0)
         events("deadline", index=k)
         stopped = True
     signal.setitimer(signal.ITIMER_REAL, 0)
     check_changed()
+    read_answers()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     events("done", stopped=stopped, cpu=round(usage.ru_utime + usage.ru_stime, 2))
 
