@@ -43,6 +43,8 @@ test: book
 	$(PY) -m pytest -q -n 2 --dist loadfile --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 notebooks: $(STAMP)
+	@# the install lines of each first code cell come from tools/colab_cell.py (version, repository, pins)
+	$(PY) tools/colab_cell.py --fix $(NB)
 	$(PY) tools/execute_notebooks.py $(NB)
 
 student: $(STAMP)

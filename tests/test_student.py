@@ -249,9 +249,9 @@ def test_zip_holds_notebooks_library_and_requirements(edition):
         for need in ("rmslib/__init__.py", "rmslib/check.py", "requirements.txt", "pyproject.toml",
                      "runtime.txt", "README.md"):
             assert f"rmsprop-student/{need}" in names
-        for data in sorted((ROOT / "tests" / "data").glob("*")):   # data files chapters read
+        for data in sorted((ROOT / "rmslib" / "data").glob("*")):   # data files chapters read
             if data.is_file():
-                assert f"rmsprop-student/tests/data/{data.name}" in names
+                assert f"rmsprop-student/rmslib/data/{data.name}" in names
         for n in IDS:
             zipped = nbformat.reads(zf.read(f"rmsprop-student/chapters/{n}").decode(), as_version=4)
             assert zipped == read(out / "chapters" / n)

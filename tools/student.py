@@ -10,7 +10,7 @@ What it writes, under ``_build/student/`` (or ``--out``):
   (``-W -n --keep-going``), like ``make book``.
 - ``rmsprop-student.zip``: the notebooks plus ``rmslib``, ``requirements.txt``,
   ``runtime.txt``, ``pyproject.toml``, the data files the notebooks read
-  (``tests/data/``) and a short README, for a learning management system
+  (``rmslib/data/``) and a short README, for a learning management system
   (``pip install -r requirements.txt`` works inside it).
 - ``_src/`` (the book source the site is built from) and ``build.log``.
 
@@ -51,11 +51,11 @@ SOLUTION, STUB, HIDE = "solution", "stub", "remove-cell"
 INSTRUCTOR_ONLY_PAGES = ("instructor_guide.md",)
 ZIP_NAME = "rmsprop-student.zip"
 # Not part of the book source: never copied into the student build. (tests/ is copied: a
-# chapter may read data from tests/data/, as 07_conventions does.)
+# chapter may read data from tests/data/.)
 SKIP = {".git", ".venv", "venv", "_build", "__pycache__", ".ipynb_checkpoints", "node_modules",
         ".hypothesis", ".pytest_cache", "tools", ".ci", ".github"}
 # Data folders the notebooks read (relative to the repository); shipped in the zip too.
-DATA_DIRS = ("tests/data", "data", "chapters/data", "rmslib/data")  # rmslib/data: load_digits (ch8)
+DATA_DIRS = ("tests/data", "data", "chapters/data", "rmslib/data")  # rmslib/data: load_digits (ch8), torch vectors (ch7)
 ZIP_TIME = (2026, 1, 1, 0, 0, 0)  # fixed timestamps: the same inputs give the same zip
 
 
