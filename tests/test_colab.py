@@ -8,9 +8,9 @@ same, as closely as this machine allows:
 - The **Colab venv** holds exactly the packages of ``tests/colab/requirements.txt``
   (Colab's versions; the file says where they come from), installed with
   ``--no-deps``. It is cached in ``_build/colab-venv`` (``RMSBOOK_COLAB_VENV``
-  to move it) and rebuilt only when that file or the Python version changes (a
-  stamp holds their hash); building it needs PyPI and takes about a minute.
-  Colab's Python is 3.13; this machine has 3.11, so the venv uses 3.11.
+  to move it) and rebuilt only when the pins of that file or the Python version
+  change (a stamp holds their hash); building it needs PyPI and takes about a minute.
+  Colab's Python is 3.13 (3.12 until August 2026); this machine has 3.11, so the venv uses 3.11.
 - Each test session adds a fresh, empty **overlay venv** on top of it (its
   site-packages first, the Colab venv's after it): a bare Colab runtime where
   pip installs into a new place, so the install lines really install every time.
@@ -112,8 +112,9 @@ def clean_env(home):
 
 
 def stamp():
-    """What the cached venv was built from: the requirements and the Python."""
-    return hashlib.sha256(REQUIREMENTS.read_bytes() + f"\n{sys.version}\n".encode()).hexdigest()
+    """What the cached venv was built from: the pins (comments aside) and the Python."""
+    pins = [ln.strip() for ln in REQUIREMENTS.read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    return hashlib.sha256("\n".join(pins + [sys.version]).encode()).hexdigest()
 
 
 def colab_venv(tmp):
