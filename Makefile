@@ -2,7 +2,7 @@
 #   make book       build the website (prints the path of index.html)
 #   make test       every test: library, nbval, strict build, site checks in a real browser
 #   make notebooks  re-execute chapter notebooks in place and store outputs (NB=path to pick some)
-#   make student    the student edition under _build/student/
+#   make student    the student edition under _build/student/ (make student-branch: and commit it to its branch)
 #   make bench      benchmarks and Lighthouse on the built site; writes the data the Performance page shows
 #   make grade      grade a class: make grade SUBMISSIONS=folder-of-notebooks OUT=folder
 
@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 NB ?= $(wildcard chapters/*.ipynb)
 JB_FLAGS := -W -n --keep-going
 
-.PHONY: book test notebooks student bench grade clean install
+.PHONY: book test notebooks student student-branch bench grade clean install
 
 install: $(STAMP)
 
@@ -43,10 +43,19 @@ test: book
 	$(PY) -m pytest -q -n 2 --dist loadfile --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 notebooks: $(STAMP)
+	@# the install lines of each first code cell come from tools/colab_cell.py (version, repository, pins)
+	$(PY) tools/colab_cell.py --fix $(NB)
 	$(PY) tools/execute_notebooks.py $(NB)
 
+# The branch holding the student notebooks: the student site's Binder, Colab and JupyterHub
+# buttons open it. `make student-branch` also commits the edition to that local branch.
+STUDENT_BRANCH ?= student
+
 student: $(STAMP)
-	$(PY) tools/student.py
+	$(PY) tools/student.py --branch $(STUDENT_BRANCH)
+
+student-branch: $(STAMP)
+	$(PY) tools/student.py --branch $(STUDENT_BRANCH) --commit
 
 bench: book
 	@# torch is a benchmark oracle only (never a runtime dependency, not in requirements files)

@@ -125,6 +125,12 @@ def _log_axis(ax):
     ax.yaxis.set_minor_formatter(NullFormatter())
 
 
+def _view(widget):
+    """The reference a notebook stores to show ``widget``: the same in ipywidgets 8 (its
+    ``_repr_mimebundle_``) and 7 (Google Colab's, which has no ``_repr_mimebundle_``)."""
+    return {"version_major": 2, "version_minor": 0, "model_id": widget.model_id}
+
+
 class _Explorer:
     """Controls + a blitted Agg figure shown as a PNG that display updates replace in place."""
 
@@ -198,9 +204,8 @@ class _Explorer:
         """Show the figure (a PNG, updated in place later), then the controls."""
         from IPython.display import display
         display(self._bundle(), raw=True, display_id=self._display_id)
-        view = self.widget._repr_mimebundle_()["application/vnd.jupyter.widget-view+json"]
         display({"text/plain": f"{type(self).__name__} controls (live when the notebook runs)",
-                 "application/vnd.jupyter.widget-view+json": view}, raw=True)
+                 "application/vnd.jupyter.widget-view+json": _view(self.widget)}, raw=True)
         self._shown = True
 
     def _lines(self, ax, lines):

@@ -5,7 +5,8 @@ oracle only, deliberately absent from the requirements files)::
 
     .venv/bin/python tests/make_torch_vectors.py
 
-which writes ``tests/data/torch_vectors.npz``. Every case runs the real
+which writes ``rmslib/data/torch_vectors.npz`` (package data of rmslib, so that chapter 7
+reads it wherever rmslib is installed, Colab included). Every case runs the real
 ``torch.optim`` class in float64 for ``STEPS`` steps on parameters of shape
 ``SHAPE``; the gradients are set directly through ``p.grad`` (no loss, no
 autograd), so the file holds, for each case, the settings (as JSON), the
@@ -26,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-OUT = Path(__file__).resolve().parent / "data" / "torch_vectors.npz"
+OUT = Path(__file__).resolve().parents[1] / "rmslib" / "data" / "torch_vectors.npz"
 TORCH_VERSION = "2.13.0"
 STEPS = 50
 SHAPE = (3, 4)

@@ -11,6 +11,7 @@ holds what an LMS upload needs.
 
 import copy
 import re
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -22,6 +23,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import student as tool  # noqa: E402
+
+import launch_urls  # noqa: E402  (tests/launch_urls.py)
 
 NOTEBOOKS = sorted((ROOT / "chapters").glob("*.ipynb"))
 IDS = [p.name for p in NOTEBOOKS]
@@ -151,8 +154,12 @@ def test_guide_binder_links_follow_config_for_every_chapter():
     for link in links:
         assert link.startswith(base + "?urlpath=lab/tree/chapters/"), link
     toc = (ROOT / "_toc.yml").read_text()
+    colab = re.findall(r"\((https://colab\.research\.google\.com/[^)\s]+)\)", guide)
     for name in re.findall(r"file:\s*chapters/(\S+)", toc):
         assert f"{base}?urlpath=lab/tree/chapters/{name}.ipynb" in links, f"no Binder link for {name}"
+        want = launch_urls.expected(cfg, name)["Colab"]
+        assert want in colab, f"no Colab link {want} in the guide"
+    assert len(colab) == len(links)
 
 
 def test_guide_documents_every_check():
@@ -166,11 +173,14 @@ def test_guide_documents_every_check():
 # The whole edition, built once (slow: about two minutes on a loaded machine)
 # --------------------------------------------------------------------------
 
+HUB = "https://hub.example.edu"   # an instructor's hub, as `--jupyterhub-url` gives it
+
+
 @pytest.fixture(scope="module")
 def edition(tmp_path_factory):
     out = tmp_path_factory.mktemp("student-edition")
     try:
-        summary = tool.build(out, site=True, say=lambda *a: None, verify=False)
+        summary = tool.build(out, site=True, say=lambda *a: None, verify=False, jupyterhub_url=HUB)
     except SystemExit as exc:  # the tool reports failures with SystemExit; make them test failures
         pytest.fail(f"make student failed: {exc}", pytrace=False)
     return out, summary
@@ -249,10 +259,67 @@ def test_zip_holds_notebooks_library_and_requirements(edition):
         for need in ("rmslib/__init__.py", "rmslib/check.py", "requirements.txt", "pyproject.toml",
                      "runtime.txt", "README.md"):
             assert f"rmsprop-student/{need}" in names
-        for data in sorted((ROOT / "tests" / "data").glob("*")):   # data files chapters read
+        for data in sorted((ROOT / "rmslib" / "data").glob("*")):   # data files chapters read
             if data.is_file():
-                assert f"rmsprop-student/tests/data/{data.name}" in names
+                assert f"rmsprop-student/rmslib/data/{data.name}" in names
         for n in IDS:
             zipped = nbformat.reads(zf.read(f"rmsprop-student/chapters/{n}").decode(), as_version=4)
             assert zipped == read(out / "chapters" / n)
     assert summary["zip_bytes"] == (out / tool.ZIP_NAME).stat().st_size > 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", IDS)
+def test_student_launch_buttons_open_the_student_branch(edition, name):
+    """Binder, Colab and JupyterHub open the student notebook of the student branch, never main's."""
+    out, summary = edition
+    cfg = launch_urls.config(ROOT)
+    assert summary["branch"] == tool.BRANCH != cfg["repository"]["branch"]
+    cfg["repository"]["branch"] = tool.BRANCH
+    cfg["launch_buttons"]["jupyterhub_url"] = HUB
+    chapter = name.removesuffix(".ipynb")
+    page = out / "html" / "chapters" / f"{chapter}.html"
+    assert launch_urls.check_page(page, cfg, chapter) == []
+    found = launch_urls.links(page)
+    assert set(found) >= {"Binder", "Colab", "JupyterHub"}
+    assert not any("/main/" in url or "branch=main" in url or "/main?" in url for url in found.values())
+    # what the buttons open is the student notebook, in the student branch's tree
+    assert read(out / "branch" / "chapters" / name) == read(out / "chapters" / name)
+
+
+@pytest.mark.slow
+def test_student_branch_tree_is_the_zip(edition):
+    out, _ = edition
+    tree = sorted(p.relative_to(out / "branch").as_posix() for p in (out / "branch").rglob("*") if p.is_file())
+    with zipfile.ZipFile(out / tool.ZIP_NAME) as zf:
+        assert tree == sorted(n.removeprefix("rmsprop-student/") for n in zf.namelist())
+        for rel in tree:
+            assert zf.read(f"rmsprop-student/{rel}") == (out / "branch" / rel).read_bytes()
+    for need in ("requirements.txt", "runtime.txt", "pyproject.toml", "rmslib/__init__.py"):
+        assert (out / "branch" / need).is_file()   # Binder and the install lines build from these
+
+
+def test_commit_branch_commits_a_tree_without_touching_the_checkout(tmp_path, monkeypatch):
+    repo, tree = tmp_path / "repo", tmp_path / "tree"
+    for key in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+        monkeypatch.setenv(key, "t")
+    for key in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.setenv(key, "t@example.edu")
+
+    def git(*args):
+        return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    (repo / "solution.py").write_text("answer = 42\n")
+    git("add", ".")
+    git("commit", "-qm", "instructor")
+    (tree / "chapters").mkdir(parents=True)
+    (tree / "chapters" / "a.ipynb").write_text("{}")
+    first = tool.commit_branch(tree, "student", repo)
+    assert git("ls-tree", "-r", "--name-only", "student").split() == ["chapters/a.ipynb"]  # no instructor file
+    assert tool.commit_branch(tree, "student", repo) == first   # unchanged content: no new commit
+    (tree / "chapters" / "b.ipynb").write_text("{}")
+    second = tool.commit_branch(tree, "student", repo)
+    assert second != first and git("rev-parse", f"{second}^") == first
+    assert git("status", "--porcelain") == "" and git("symbolic-ref", "HEAD") == "refs/heads/main"

@@ -298,3 +298,13 @@ def test_module_docstring_demo_runs():
     namespace = {}
     exec(code, namespace)
     assert namespace["ex"].controls["lr"].value == 0.05 and namespace["ex"].message.value == ""
+
+
+def test_controls_are_shown_by_the_reference_ipywidgets_itself_stores():
+    """The stored widget-view reference is ipywidgets 8's own (and is built the same way for
+    ipywidgets 7, Colab's, which has no _repr_mimebundle_: tests/test_colab.py runs it there)."""
+    import ipywidgets
+    ex = HistoryExplorer()
+    assert ipywidgets.__version__.startswith("8.")
+    own = ex.widget._repr_mimebundle_()["application/vnd.jupyter.widget-view+json"]
+    assert widgets._view(ex.widget) == own and own["model_id"] == ex.widget.model_id

@@ -8,9 +8,15 @@ What it writes, under ``_build/student/`` (or ``--out``):
 - ``html/``: the student website, ``jupyter-book build`` of a copy of the book
   source in which ``chapters/`` holds the student notebooks, strict
   (``-W -n --keep-going``), like ``make book``.
-- ``rmsprop-student.zip``: the notebooks plus ``rmslib``, ``requirements.txt``,
+- ``branch/``: the tree of the **student branch** (``student`` by default): the student
+  notebooks in ``chapters/`` with ``rmslib``, ``requirements.txt``, ``runtime.txt``,
+  ``pyproject.toml``, the data files and a README, the layout Binder, Colab and
+  nbgitpuller need. The student site's launch buttons (Binder, Colab, JupyterHub)
+  open the notebooks of that branch, never the instructor's; ``--commit`` commits
+  the tree to the local branch (then ``git push origin student`` publishes it).
+- ``rmsprop-student.zip``: the same files as ``branch/``: the notebooks plus ``rmslib``, ``requirements.txt``,
   ``runtime.txt``, ``pyproject.toml``, the data files the notebooks read
-  (``tests/data/``) and a short README, for a learning management system
+  (``rmslib/data/``) and a short README, for a learning management system
   (``pip install -r requirements.txt`` works inside it).
 - ``_src/`` (the book source the site is built from) and ``build.log``.
 
@@ -28,7 +34,7 @@ Before anything runs, the notebooks are linted: a cell containing a
 ``solution`` (otherwise the solution would ship), and a kept markdown cell
 must not quote a glued number that only a solution cell computes.
 
-Usage: ``python tools/student.py [--out DIR] [--no-site] [--binder-branch BRANCH]``
+Usage: ``python tools/student.py [--out DIR] [--no-site] [--branch BRANCH] [--jupyterhub-url URL] [--commit]``
 """
 
 from __future__ import annotations
@@ -36,10 +42,12 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -50,12 +58,13 @@ ROOT = Path(__file__).resolve().parents[1]
 SOLUTION, STUB, HIDE = "solution", "stub", "remove-cell"
 INSTRUCTOR_ONLY_PAGES = ("instructor_guide.md",)
 ZIP_NAME = "rmsprop-student.zip"
+BRANCH = "student"   # the branch that holds the student notebooks (make student STUDENT_BRANCH=...)
 # Not part of the book source: never copied into the student build. (tests/ is copied: a
-# chapter may read data from tests/data/, as 07_conventions does.)
+# chapter may read data from tests/data/.)
 SKIP = {".git", ".venv", "venv", "_build", "__pycache__", ".ipynb_checkpoints", "node_modules",
         ".hypothesis", ".pytest_cache", "tools", ".ci", ".github"}
 # Data folders the notebooks read (relative to the repository); shipped in the zip too.
-DATA_DIRS = ("tests/data", "data", "chapters/data", "rmslib/data")  # rmslib/data: load_digits (ch8)
+DATA_DIRS = ("tests/data", "data", "chapters/data", "rmslib/data")  # rmslib/data: load_digits (ch8), torch vectors (ch7)
 ZIP_TIME = (2026, 1, 1, 0, 0, 0)  # fixed timestamps: the same inputs give the same zip
 
 
@@ -274,9 +283,9 @@ def instructor_stub_page(text):
     return "\n".join(out) + "\n"
 
 
-def adapt_config(config_path, root, binder_branch=None):
-    """Point the copy's local Sphinx extensions at the repository (tools/ is not copied) and
-    optionally change the branch the launch buttons open."""
+def adapt_config(config_path, root, branch=None, jupyterhub_url=None):
+    """Point the copy's local Sphinx extensions at the repository (tools/ is not copied), set
+    the branch the launch buttons open (the student branch) and, if given, the JupyterHub."""
     import yaml
     cfg = yaml.safe_load(config_path.read_text())
     changed = False
@@ -285,8 +294,11 @@ def adapt_config(config_path, root, binder_branch=None):
         if not (config_path.parent / path).exists() and (root / path).exists():
             local[ext] = str((root / path).resolve())
             changed = True
-    if binder_branch:
-        cfg.setdefault("repository", {})["branch"] = binder_branch
+    if branch:
+        cfg.setdefault("repository", {})["branch"] = branch
+        changed = True
+    if jupyterhub_url is not None:
+        cfg.setdefault("launch_buttons", {})["jupyterhub_url"] = jupyterhub_url
         changed = True
     if changed:
         config_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
@@ -328,9 +340,9 @@ and it prints one line, "correct", "not implemented yet", or what is wrong.
 """
 
 
-def make_zip(student_chapters, zip_path, root=ROOT):
-    """Zip the student notebooks with rmslib and what installs it; returns the list of entries."""
-    prefix = "rmsprop-student/"
+def edition_files(student_chapters, root=ROOT):
+    """``[(source path or None for the README, path in the edition)]``: the student branch's
+    files, which the zip holds too."""
     entries = [(p, f"chapters/{p.name}") for p in sorted(student_chapters.glob("*.ipynb"))]
     entries += [(p, f"rmslib/{p.name}") for p in sorted((root / "rmslib").glob("*.py"))]
     entries += [(root / n, n) for n in ("requirements.txt", "runtime.txt", "pyproject.toml")
@@ -338,22 +350,66 @@ def make_zip(student_chapters, zip_path, root=ROOT):
     for folder in DATA_DIRS:
         entries += [(p, str(p.relative_to(root))) for p in sorted((root / folder).rglob("*"))
                     if p.is_file() and "__pycache__" not in p.parts]
+    return entries + [(None, "README.md")]
+
+
+def _content(path):
+    return STUDENT_README.encode() if path is None else path.read_bytes()
+
+
+def make_zip(student_chapters, zip_path, root=ROOT):
+    """Zip the student notebooks with rmslib and what installs it; returns the list of entries."""
+    prefix = "rmsprop-student/"
     names = []
     with zipfile.ZipFile(zip_path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for path, arc in entries:
+        for path, arc in edition_files(student_chapters, root):
             info = zipfile.ZipInfo(prefix + arc, ZIP_TIME)
             info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
-            zf.writestr(info, path.read_bytes())
+            zf.writestr(info, _content(path))
             names.append(prefix + arc)
-        info = zipfile.ZipInfo(prefix + "README.md", ZIP_TIME)
-        info.compress_type, info.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
-        zf.writestr(info, STUDENT_README)
-        names.append(prefix + "README.md")
     return names
 
 
-def build(out=ROOT / "_build" / "student", site=True, binder_branch=None, root=ROOT, say=print, verify=True):
+def write_branch_tree(student_chapters, dest, root=ROOT):
+    """Write the student branch's files (:func:`edition_files`) into ``dest`` (emptied first)."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    for path, arc in edition_files(student_chapters, root):
+        (dest / arc).parent.mkdir(parents=True, exist_ok=True)
+        (dest / arc).write_bytes(_content(path))
+    return dest
+
+
+def _git(repo, *args, env=None):
+    proc = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise SystemExit(f"git {' '.join(args)} failed: {proc.stderr.strip()}")
+    return proc.stdout.strip()
+
+
+def commit_branch(tree, branch=BRANCH, repo=ROOT, message="Student edition (tools/student.py)"):
+    """Commit the folder ``tree`` as the whole content of the local branch ``branch`` of ``repo``
+    (created if missing, its previous tip as parent), without touching the checkout or its index.
+    Returns the branch's new tip; nothing is committed when the content is unchanged."""
+    parent = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "-q", f"refs/heads/{branch}"],
+                            capture_output=True, text=True).stdout.strip()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, GIT_INDEX_FILE=str(Path(tmp) / "index"))
+        _git(repo, f"--work-tree={tree}", "add", "-A", ".", env=env)
+        tree_id = _git(repo, "write-tree", env=env)
+    if parent and _git(repo, "rev-parse", f"{parent}^{{tree}}") == tree_id:
+        return parent
+    commit = _git(repo, "commit-tree", tree_id, *(["-p", parent] if parent else []), "-m", message)
+    _git(repo, "update-ref", f"refs/heads/{branch}", commit, *([parent] if parent else []))
+    return commit
+
+
+def build(out=ROOT / "_build" / "student", site=True, branch=BRANCH, root=ROOT, say=print, verify=True,
+          jupyterhub_url=None):
     """Build the student edition into ``out``; returns a summary dict.
+
+    The site's launch buttons open the notebooks of ``branch`` (the student
+    branch); ``jupyterhub_url`` replaces the JupyterHub of _config.yml.
 
     With ``verify`` (the default) the build fails if any solution fragment
     (:func:`solution_fragments`) is found in the student notebooks or site.
@@ -373,7 +429,7 @@ def build(out=ROOT / "_build" / "student", site=True, binder_branch=None, root=R
     for page in INSTRUCTOR_ONLY_PAGES:
         if (book / page).exists():
             (book / page).write_text(instructor_stub_page((book / page).read_text()))
-    adapt_config(book / "_config.yml", root, binder_branch)
+    adapt_config(book / "_config.yml", root, branch, jupyterhub_url)
 
     chapters = out / "chapters"
     if chapters.exists():
@@ -414,9 +470,11 @@ def build(out=ROOT / "_build" / "student", site=True, binder_branch=None, root=R
 
     zip_path = out / ZIP_NAME
     make_zip(chapters, zip_path, root)
+    write_branch_tree(chapters, out / "branch", root)
     summary = {"notebooks": len(instructor), "solution_cells": counts,
                "fragments": sum(map(len, fragments.values())), "zip": zip_path,
-               "zip_bytes": zip_path.stat().st_size, "html": out / "html" if site else None}
+               "zip_bytes": zip_path.stat().st_size, "html": out / "html" if site else None,
+               "branch": branch, "tree": out / "branch"}
     say(f"student notebooks: {chapters}")
     if site:
         say(f"student site: {(out / 'html' / 'index.html').resolve()}")
@@ -428,10 +486,18 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "_build" / "student")
     parser.add_argument("--no-site", action="store_true", help="skip the website build")
-    parser.add_argument("--binder-branch", help="branch the student site's launch buttons open "
-                        "(e.g. a branch holding the student notebooks)")
+    parser.add_argument("--branch", "--binder-branch", default=BRANCH,
+                        help=f"the branch holding the student notebooks, which the student site's Binder, Colab "
+                        f"and JupyterHub buttons open (default: {BRANCH})")
+    parser.add_argument("--jupyterhub-url", help="the JupyterHub of the student site's JupyterHub button "
+                        "(default: launch_buttons.jupyterhub_url of _config.yml; empty: no button)")
+    parser.add_argument("--commit", action="store_true", help="commit the student branch's files to the local "
+                        "branch (then `git push origin <branch>` publishes it)")
     args = parser.parse_args(argv)
-    build(args.out, site=not args.no_site, binder_branch=args.binder_branch)
+    summary = build(args.out, site=not args.no_site, branch=args.branch, jupyterhub_url=args.jupyterhub_url)
+    if args.commit:
+        tip = commit_branch(summary["tree"], args.branch)
+        print(f"branch {args.branch} at {tip[:12]}: publish it with `git push origin {args.branch}`")
 
 
 if __name__ == "__main__":
