@@ -503,3 +503,54 @@ def test_invalid_eps_and_diverging_lr_give_messages_not_nan(open_page):
     label = page.evaluate("document.querySelector('.rx-overlay').getAttribute('aria-label')")
     assert "NaN" not in label and "NaN" not in root.locator(".rx-readout-text").inner_text()
     assert not page.errors, page.errors
+
+
+# ----------------------------------------------------------------- the build side (no browser)
+
+def test_explorer_call_reads_literal_keyword_arguments_only():
+    import site_explorers as se
+
+    src = 'from rmslib.widgets import OptimizerExplorer\n\nOptimizerExplorer(problem="bowl", optimizers=("GD",), lr=0.09)'
+    assert se.explorer_call(src) == ("OptimizerExplorer", {"problem": "bowl", "optimizers": ("GD",), "lr": 0.09})
+    assert se.explorer_call("print(1)") is None
+    with pytest.raises(se.ExplorerError, match="literals"):
+        se.explorer_call("OptimizerExplorer(lr=base_lr)")
+    with pytest.raises(se.ExplorerError, match="keyword"):
+        se.explorer_call('HistoryExplorer((1.0, 0.0, 1.0))')
+
+
+def test_spec_is_generated_from_the_widgets_controls():
+    import site_explorers as se
+    from rmslib.widgets import HistoryExplorer, OptimizerExplorer
+
+    kwargs = {"problem": "Rosenbrock", "optimizers": ("Adam", "GD"), "lr": 0.02, "steps": 77, "coordinate": 1}
+    spec, ex = se.spec("OptimizerExplorer", kwargs), OptimizerExplorer(**kwargs)
+    assert [c["name"] for c in spec["controls"]] == list(ex.controls)
+    for c in spec["controls"]:
+        w = ex.controls[c["name"]]
+        assert c["label"] == w.description
+        assert (list(c["value"]) if c["type"] == "multi" else c["value"]) == (list(w.value) if c["type"] == "multi" else w.value)
+        for key in ("min", "max", "step"):
+            if key in c:
+                assert c[key] == getattr(w, key), (c["name"], key)
+    from rmslib import problems
+    assert spec["problems"]["rotated bowl"]["hessian"] == problems.Bowl((1.0, 20.0), angle=30.0).hessian.tolist()
+    h = se.spec("HistoryExplorer", {"beta": 0.5})
+    assert [c["name"] for c in h["controls"]] == list(HistoryExplorer(beta=0.5).controls)
+
+
+def test_convert_page_replaces_the_widget_output_and_drops_the_manager(tmp_path):
+    import site_explorers as se
+
+    page = ('<html><head><script src="../_static/vendor/html-manager/embed-amd.js"></script></head><body>'
+            '<div class="cell docutils container"><div class="cell_input docutils container"><pre><span>'
+            'HistoryExplorer</span>(grads=(1.0, 0.0, 1.0), beta=0.9)</pre></div>'
+            '<div class="cell_output docutils container"><img alt="three panels" src="../_images/x.webp" />'
+            '<script type="application/vnd.jupyter.widget-view+json">{"model_id": "1"}</script></div></div>'
+            '<script type="application/vnd.jupyter.widget-state+json">{"state": {}}</script></body></html>')
+    out = se.convert_page(page, 1, tmp_path)
+    assert 'class="rx-explorer"' in out and "widget-view" not in out and "widget-state" not in out
+    assert "embed-amd" not in out and "x.webp" not in out and "three panels" in out
+    assert '<script defer src="../_static/explorers.js">' in out
+    with pytest.raises(se.ExplorerError):
+        se.convert_page(page.replace("HistoryExplorer", "print"), 1, tmp_path)

@@ -45,7 +45,7 @@ BACKGROUND_SIZE = (4.2, 3.6)   # inches, the contour panel (shown about this siz
 BACKGROUND_DPI = 160   # 2 pixels per CSS pixel at 80 dpi (the book style), sharp on phones
 
 WIDGET_STATE = re.compile(r'<script type="application/vnd.jupyter.widget-state\+json">.*?</script>\s*', re.S)
-OUTPUT = re.compile(r'(?P<img><img alt="(?P<alt>[^"]*)" src="[^"]*"\s*/>\s*)?'
+OUTPUT = re.compile(r'(?P<img><img\b(?P<attrs>[^>]*)>\s*)?'
                     r'<script type="application/vnd.jupyter.widget-view\+json">[^<]*</script>', re.S)
 MANAGER = ("vendor/requirejs/require.js", "vendor/widgets-config.js", "vendor/html-manager/embed-amd.js")
 
@@ -125,6 +125,9 @@ def _problem_data(name, entry, background):
     else:
         raise ExplorerError(f"problem {name!r} ({kind}) has no static version")
     data.update(background)
+    data["alt"] = (f"Contour lines of the {name} loss over {labels[0]} from {xlim[0]:g} to {xlim[1]:g} and "
+                   f"{labels[1]} from {ylim[0]:g} to {ylim[1]:g}, darker towards the minimum"
+                   + (", marked by a star" if problem.minimum is not None else "") + "; the paths are drawn over it.")
     return data
 
 
@@ -179,9 +182,10 @@ def spec(cls_name, kwargs, static_dir=None, prefix="_static/explorers/"):
                            "Adagrad": plot.color("Adagrad")}}
     problems = {}
     for name, entry in widgets._PROBLEMS.items():
-        if static_dir is not None and name not in _BACKGROUNDS:
-            _BACKGROUNDS[name] = _render_background(name, entry, Path(static_dir))
-        bg = dict(_BACKGROUNDS.get(name, {}))
+        key = (str(static_dir), name)   # one rendering per problem and site folder
+        if static_dir is not None and key not in _BACKGROUNDS:
+            _BACKGROUNDS[key] = _render_background(name, entry, Path(static_dir))
+        bg = dict(_BACKGROUNDS.get(key, {}))
         file = bg.pop("file", None)
         bg.pop("xlim", None), bg.pop("ylim", None)
         bg["background"] = prefix + file if file else ""
@@ -219,12 +223,13 @@ def convert_page(text, depth, outdir):
         if found is None:
             raise ExplorerError("a cell with a widget view is not an OptimizerExplorer or HistoryExplorer call")
         data = spec(*found, static_dir=static_dir, prefix=up + "_static/explorers/")
-        alt = o.group("alt") or ""
+        alt = re.search(r'\balt="([^"]*)"', o.group("attrs") or "")
+        alt = alt.group(1) if alt else ""
         first = ""
         if data["kind"] == "optimizer":
             problem = data["problems"][found[1].get("problem", "bowl")]
             w, h = problem["size"]
-            first = (f'<img class="rx-background" src="{problem["background"]}" alt="" '
+            first = (f'<img class="rx-background" src="{problem["background"]}" alt="{html.escape(problem["alt"])}" '
                      f'width="{w}" height="{h}" decoding="async">')
         note = ("<noscript><p class=\"rx-noscript\">This explorer computes in the page and needs JavaScript; "
                 "the notebook runs it live (Binder, Colab or Jupyter)."

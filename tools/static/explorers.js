@@ -239,6 +239,7 @@
 
   /** The hyperparameter checks of rmslib's constructors that a control can break (typed eps). */
   function checkEps(eps, raw) {
+    if (isNaN(eps)) return "eps must be a number (such as 1e-8), got " + JSON.stringify(raw);
     if (!isFinite(eps)) return "eps must be finite, got " + raw;
     if (eps < 0) return "eps must be in [0, inf), got " + pyRepr(eps);
     return null;
@@ -582,6 +583,7 @@
     var prob = this.problems[v.problem], x0 = [v.x0, v.y0];
     if (!v.optimizers.length) errors.push("optimizers: select at least one");
     var epsError = checkEps(v.eps, this.controls.eps.raw());
+    this.controls.eps.input.setAttribute("aria-invalid", epsError ? "true" : "false");
     v.optimizers.forEach(function (name) {
       if (name !== "GD" && name !== "Momentum" && epsError) { errors.push(name + ": " + epsError + " (the ε control)"); return; }
       var opt = makeOptimizer(name, v.lr, v.beta, v.eps, spec.mu);
@@ -596,7 +598,6 @@
         errors.push(name + ": " + err.message + " (the η (lr) control)");
       }
     });
-    if (isNaN(v.eps) && !epsError) errors.push("ε: type a number, such as 1e-8");
     return { v: v, errors: errors, traces: traces };
   };
 
@@ -610,7 +611,7 @@
     if (!res) return;
     if (this.bg.getAttribute("src") !== p.background) {
       this.bg.setAttribute("src", p.background);
-      this.bg.setAttribute("alt", "");
+      this.bg.setAttribute("alt", p.alt);
     }
     var W = this.bg.clientWidth || p.size[0], H = W * p.size[1] / p.size[0];
     var ctx = setupCanvas(this.overlay, W, H);
@@ -729,7 +730,7 @@
     var runs = null;
     if (!g.length) errors.push("the gradient history is empty: give a phase at least one step (the phase … steps controls)");
     var epsError = checkEps(v.eps, this.controls.eps.raw());
-    if (isNaN(v.eps) && !epsError) epsError = "ε: type a number, such as 1e-8";
+    this.controls.eps.input.setAttribute("aria-invalid", epsError ? "true" : "false");
     if (g.length && epsError) errors.push("RMSProp: " + epsError + " (the ε control)", "Adagrad: " + epsError + " (the ε control)");
     if (g.length && !epsError) {
       var rv = [], av = [], r = 0.0, a = 0.0, beta = v.beta;
