@@ -15,8 +15,8 @@ request outside the site is blocked, and every page is checked:
   article sticks out of it unless it is inside a box that scrolls (wide
   tables, printed outputs), display maths fits its column, one search box (the header's at 390 px, the sidebar's from 960 px);
 - **search**: titles show maths as text, and "ε" finds what "epsilon" finds;
-- **explorers**: the widget manager is not loaded until asked for, then draws
-  the controls, and they pass axe too.
+- **explorers**: see ``tests/test_static_explorers.py`` (they compute in the
+  page; the ipywidgets manager is no longer part of the site).
 
 No timing is checked here (Lighthouse's scores are measured by ``make bench``).
 """
@@ -226,33 +226,3 @@ def test_search_shows_maths_as_text_and_epsilon_as_a_word_or_a_symbol(browser, b
                or re.search(r"\\[a-zA-Z]+|\$|_\{", r["title"])]
         assert not raw, f"search '{q}': raw TeX in results: {raw[:3]}"
     assert any("vₜ" in r["title"] for r in results["falls"]), "the title 'Why v_t can fall' is not shown as text"
-
-
-@pytest.mark.browser
-def test_explorer_controls_load_only_on_request_and_are_accessible(browser, base):
-    pages = [p for p in PAGES if 'class="widget-loader"' in (SITE / p).read_text(errors="replace")]
-    if not pages:
-        pytest.skip("no page has stored widgets")
-    rel = pages[0]
-    requested = []
-    ctx, page = None, None
-    try:
-        ctx = site_measure.new_context(browser)
-        page = ctx.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.on("request", lambda r: requested.append(r.url))
-        page.goto(base + rel, wait_until="load")
-        page.wait_for_load_state("networkidle")
-        assert not [u for u in requested if "embed-amd" in u], f"{rel}: the widget manager loaded unasked"
-        page.locator(".widget-loader__button").first.click()
-        page.wait_for_selector(".widget-loader", state="detached", timeout=120_000)
-        page.wait_for_selector(".jupyter-widgets", timeout=120_000)
-        page.wait_for_load_state("networkidle")
-        violations = site_measure.axe(page)
-        stops = page.evaluate("[...document.querySelectorAll('.math, .math *')].filter(e => e.tabIndex >= 0).length")
-    finally:
-        if ctx:
-            ctx.close()
-    assert [u for u in requested if "embed-amd" in u], "pressing the button did not load the widget manager"
-    assert not violations, f"{rel} with the controls drawn: {violations}"
-    assert stops == 0, f"{rel}: {stops} formulas became tab stops once the controls loaded"

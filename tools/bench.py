@@ -7,7 +7,8 @@ Measures, on this machine:
   ``torch.optim.RMSprop(foreach=True)`` and vs the memory-bandwidth bound;
 - a 100-setting sweep of 1,000 steps, batched ``rmslib.run(..., batch=...)``
   vs 100 separate runs;
-- the widgets' redraw latency (``tools/bench_widgets.py``, when present);
+- the widgets' redraw latency (``tools/bench_widgets.py``, when present), and the static
+  site's explorers' input-to-redraw time in Chromium (``tools/bench_explorers.py``);
 - nbval time per chapter notebook and in total, and the strict book build time;
 - Lighthouse's four scores on every page of the built site (``_build/html``,
   served with gzip; ``tools/site_measure.py``), written to ``bench/lighthouse.csv``.
@@ -264,6 +265,18 @@ def bench_widgets():
         return {"error": f"{type(exc).__name__}: {exc}"}
 
 
+def bench_static_explorers():
+    """Input-to-redraw time of the static site's explorers (tools/bench_explorers.py), in Chromium."""
+    try:
+        sys.path.insert(0, str(ROOT / "tools"))
+        import bench_explorers
+        result = bench_explorers.measure()
+        result["method"] = bench_explorers.METHOD
+        return result
+    except Exception as exc:  # report, don't hide: the row says what went wrong
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
 def bench_notebooks():
     """nbval (strict, as in make test) on each chapter notebook, one pytest process each."""
     rows = {}
@@ -388,6 +401,9 @@ def bounds(results):
     widgets = results.get("widgets")
     if isinstance(widgets, dict) and widgets.get("method"):
         out["widgets"] = "Matplotlib redrawing the figure. Method: " + widgets["method"]
+    static = results.get("static_explorers")
+    if isinstance(static, dict) and static.get("method"):
+        out["static_explorers"] = "The page's own JavaScript recomputing the runs and drawing. Method: " + static["method"]
     if results.get("notebooks"):
         out["notebooks"] = ("Kernel start-up and executing the notebook's cells (mostly Matplotlib drawing); "
                             "each notebook runs in its own pytest process.")
@@ -462,6 +478,19 @@ def tables(results):
                 f"90th percentile {value['p90_ms']:.0f} ms, n = {value['n']}", "",
                 f"median ≤ {target:.0f} ms" if slider else "",
                 ("yes" if value["median_ms"] <= target else "no") if slider else "", "widgets")
+
+    static = results.get("static_explorers")
+    if isinstance(static, dict) and "error" in static:
+        add("static explorers (site) input to redraw", "failed", static["error"])
+    elif isinstance(static, dict):
+        target = static.get("target_ms", 50.0)
+        for wname, value in static.items():
+            if isinstance(value, dict) and "redraw" in value:
+                r, f = value["redraw"], value["frame"]
+                add(f"static explorer {wname}, input to redrawn figure", f"median {r['median_ms']:.1f} ms",
+                    f"90th percentile {r['p90_ms']:.1f} ms, max {r['max_ms']:.1f} ms; to the next frame: median "
+                    f"{f['median_ms']:.1f} ms, 90th percentile {f['p90_ms']:.1f} ms; n = {r['n']}", "",
+                    f"90th percentile < {target:.0f} ms", "yes" if r["p90_ms"] < target else "no", "static_explorers")
 
     nbs = results.get("notebooks")
     if nbs:
@@ -570,6 +599,9 @@ def main(argv=None):
     results["sweep"] = bench_sweep(sweep_rep)
     print("timing the widgets ...", flush=True)
     results["widgets"] = bench_widgets()
+    if not args.quick:
+        print("timing the static site's explorers in Chromium ...", flush=True)
+        results["static_explorers"] = bench_static_explorers()
     if not (args.quick or args.skip_notebooks):
         print("timing nbval on each chapter ...", flush=True)
         results["notebooks"] = bench_notebooks()

@@ -8,14 +8,14 @@ extensions load by default; this extension rewrites the built HTML so that:
   (hidden from screen readers) beside its MathML (read by them), so no maths
   script or font is downloaded and no formula is a tab stop. Glyph outlines
   are shared by all the formulas of a page (one hidden ``<svg>`` of
-  definitions). The MathJax script is dropped from pages; the widget loader
-  (below) still brings it for widget labels.
+  definitions). The MathJax script is dropped from pages.
 - **Icons are inline SVG**: the theme's Font Awesome script (1.5 MB, it swaps
   ``<i class="fa-...">`` for SVGs in the browser) is replaced by those same
   SVGs, taken from that script at build time.
-- **The ipywidgets manager loads on request**: pages with stored widget state
-  show the figure as stored, and a button that loads the manager (require.js,
-  the 4.4 MB ``embed-amd.js``) to draw the controls; nothing render-blocking.
+- **Explorers compute in the page**: the ipywidgets explorers' stored outputs
+  become static explorers (``tools/site_explorers.py``, ``explorers.js``) whose
+  controls recompute the runs without a kernel; the ipywidgets manager (4.4 MB)
+  is no longer loaded, nor shipped.
 - **Accessibility**: buttons whose visible text and accessible name differ,
   the bibliography's list roles, scrollable regions reachable by keyboard,
   content outside landmarks.
@@ -208,17 +208,24 @@ WIDGET_STATE = 'type="application/vnd.jupyter.widget-state+json"'
 WIDGET_VIEW = re.compile(r'(<script type="application/vnd.jupyter.widget-view\+json">)')
 
 
-def _widgets(rel, text, depth):
-    """Pages with widget state: drop the manager's scripts from the head; add a button that loads them."""
-    if WIDGET_STATE not in text:
+def _widgets(rel, text, depth, out):
+    """Pages with stored explorers: static explorers that compute in the page (tools/site_explorers.py)."""
+    if WIDGET_STATE not in text and "widget-view+json" not in text:
         return text
-    for needle in ("vendor/requirejs/require.js", "vendor/widgets-config.js", "vendor/html-manager/embed-amd.js"):
-        text = _drop_script(text, needle)
-    button = ('<div class="widget-loader"><button type="button" class="btn widget-loader__button">'
-              "Show the explorer's controls</button> <span class=\"widget-loader__note\">"
-              "They respond only in a live session (Binder or Live Code); loading them downloads "
-              "about 1.1 MB.</span></div>")
-    return WIDGET_VIEW.sub(lambda m: button + m.group(1), text)
+    try:
+        import site_explorers
+    except ImportError:
+        from tools import site_explorers
+    return site_explorers.convert_page(text, depth, out)
+
+
+def _explorers_done(out, pages, logger):
+    try:
+        import site_explorers
+    except ImportError:
+        from tools import site_explorers
+    site_explorers.install(out, pages)
+    site_explorers.drop_widget_manager(out, pages)
 
 
 def _markup(text):
@@ -522,13 +529,14 @@ def _build_finished(app, exception):
             # search that this site does not enable; the search page loads them itself.
             for needle in ("_static/searchtools.js", "_static/language_data.js", "searchindex.js"):
                 text = _drop_script(text, needle)
-        text = _widgets(rel, text, depth)
+        text = _widgets(rel, text, depth, out)
         text = _thebe(text, depth)
         text = _markup(text)
         text = _unblock_scripts(text)
         text = _description(text)
         pages[rel] = text
     (out / "_static" / "mathjax-svg.css").write_text(css + "\n")
+    _explorers_done(out, pages, logger)
     bundles = {}
     for rel, text in pages.items():
         (out / rel).write_text(_bundle_styles(out, rel, text, bundles), encoding="utf-8")

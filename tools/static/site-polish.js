@@ -15,49 +15,6 @@
     });
   }
 
-  // --- Explorers stored as widget state: the manager (4.4 MB) loads only when asked for.
-  var loading = null;
-  function loadWidgets(button) {
-    if (loading) return loading;
-    document.querySelectorAll(".widget-loader__button").forEach(function (b) {
-      b.disabled = true; b.textContent = "Loading the controls...";
-    });
-    // MathJax only for the widgets' labels: the page's own maths is already rendered (SVG).
-    if (!window.MathJax) window.MathJax = {startup: {typeset: false}, options: {enableMenu: false}};
-    loading = load(STATIC + "vendor/mathjax/tex-mml-chtml.js")
-      .then(function () { return load(STATIC + "vendor/requirejs/require.js"); })
-      .then(function () { return load(STATIC + "vendor/widgets-config.js"); })
-      .then(function () {
-        document.dispatchEvent(new Event("DOMContentLoaded"));   // runs the MathJax bridge of widgets-config.js
-        return load(STATIC + "vendor/html-manager/embed-amd.js",
-                    {"data-jupyter-widgets-cdn": "_static/vendor/widget-modules/",
-                     "data-jupyter-widgets-cdn-only": "true"});
-      })
-      .then(function () {
-        document.querySelectorAll(".widget-loader").forEach(function (el) { el.remove(); });
-        nameSliders();
-        new MutationObserver(nameSliders).observe(document.body, {subtree: true, childList: true});
-      }, function (err) {
-        document.querySelectorAll(".widget-loader__button").forEach(function (b) {
-          b.disabled = false; b.textContent = "The controls could not be loaded (" + err.message + "); try again";
-        });
-        loading = null;
-      });
-    return loading;
-  }
-  // The widgets' slider handles have role="slider" but no name: give each its control's label.
-  function nameSliders() {
-    document.querySelectorAll(".jupyter-widgets [role='slider']:not([aria-label])").forEach(function (h) {
-      var box = h.closest(".widget-slider, .jupyter-widgets.widget-inline-hbox, .widget-hslider");
-      var label = box && box.querySelector(".widget-label");
-      var text = label ? (label.getAttribute("title") || label.textContent || "").trim() : "";
-      h.setAttribute("aria-label", text || "value");
-    });
-  }
-  document.addEventListener("click", function (e) {
-    var b = e.target.closest && e.target.closest(".widget-loader__button");
-    if (b) loadWidgets(b);
-  });
 
   // --- Search results: maths pre-rendered as SVG reads as plain text in the summaries.
   function patchSearch() {
