@@ -3,6 +3,7 @@ checks of the whole site are in tests/test_site_quality.py and tests/test_site.p
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -97,3 +98,29 @@ def test_only_rules_made_of_icon_selectors_are_dropped():
     out = site_speed.drop_icon_rules(css)
     assert out == (".fa-bars:before,.other{content:\"y\"}@media (min-width:1px){.keep{color:red}}"
                    ".fa-spin{animation:x}:root{--pst-icon-check:\"\\f00c\"}")
+
+
+def test_section_height_grows_with_each_kind_of_content():
+    base = site_speed.section_height("<p>" + "word " * 20 + "</p>")
+    assert site_speed.section_height("<p>" + "word " * 200 + "</p>") > base
+    assert site_speed.section_height("<p>" + "word " * 20 + '</p><img src="a.webp">') >= base + 800
+    code = "<pre>" + "\n".join(["x = 1"] * 30) + "</pre>"
+    assert site_speed.section_height("<p>" + "word " * 20 + "</p>" + code) >= base + 30 * 20
+    # Hidden MathML and the SVG drawing of a formula are not prose.
+    maths = '<mjx-assistive-mml>' + "m" * 5000 + '</mjx-assistive-mml><svg>' + "s" * 5000 + '</svg>'
+    assert site_speed.section_height("<p>" + "word " * 20 + maths + "</p>") < base + 100
+
+
+def test_only_top_level_sections_of_the_article_are_sized():
+    page = ('<section id="outside"><section id="o2"></section></section>'
+            '<article class="bd-article"><section id="title"><h1>T</h1>'
+            '<section id="a"><p>text</p><section id="a1"><p>deeper</p></section></section>'
+            '<section id="w"><div id="site-weights"></div></section>'
+            '<section id="s" style="color: red"></section>'
+            '</section></article><section id="after"><section id="after2"></section></section>')
+    out = site_speed.size_sections(page)
+    assert re.search(r'<section id="a" style="contain-intrinsic-size: auto \d+px">', out)
+    assert '<section id="w" style="content-visibility: visible">' in out
+    assert '<section id="s" style="color: red">' in out
+    for untouched in ("outside", "o2", "title", "a1", "after", "after2"):
+        assert f'<section id="{untouched}">' in out

@@ -171,11 +171,6 @@ def cold_load(browser, url, width=1280, timeout_ms=60_000):
 
 
 AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
-# Off-screen sections are skipped (content-visibility: auto, tools/site_speed.py) until they near
-# the screen. axe's contrast check hit-tests text that is not rendered yet and reports false
-# failures there (axe-core issue 2768, open), so axe runs with every section rendered, as a
-# reader meets each one on screen; the style is removed afterwards.
-NO_SKIPPING = ".bd-article section section { content-visibility: visible !important; }"
 
 
 def axe(page, exclude_rules=()):
@@ -184,14 +179,6 @@ def axe(page, exclude_rules=()):
         raise FileNotFoundError(f"{AXE_JS} is missing: run `npm ci --prefix tools`")
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=AXE_JS.read_text())
-    rendered = page.add_style_tag(content=NO_SKIPPING)
-    try:
-        return _axe_run(page, exclude_rules)
-    finally:
-        rendered.evaluate("e => e.remove()")
-
-
-def _axe_run(page, exclude_rules):
     result = page.evaluate("""async (skip) => {
       const rules = {};
       for (const id of skip) rules[id] = {enabled: false};

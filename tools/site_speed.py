@@ -4,16 +4,18 @@ Lighthouse's mobile run (a 4x slower CPU) found chapter pages of 11,000-15,000
 elements spending most of their blocking time in style and layout, forced by
 the theme's scripts on the whole page. What this module changes, and why:
 
-- **Off-screen sections are not laid out**: every section below the page's
-  title has ``content-visibility: auto`` (``site-speed.css``), so a layout
-  covers what is on screen only; a section is laid out as it nears the screen.
-  The content stays in the accessibility tree and in find-in-page. (Laying
-  the other sections out after the load, one per frame, was tried: it cost
-  more main-thread time in total than one full layout.) Tools that hit-test
-  off-screen text meet skipped content: axe-core's contrast check reports
-  false failures there (axe-core issue 2768), so the site's tests run axe with
-  ``content-visibility`` switched off (``NO_SKIPPING`` in
-  ``tests/test_site_quality.py``).
+- **Off-screen sections are not laid out**: each top-level section below the
+  page's title has ``content-visibility: auto`` (``site-speed.css``), so a
+  layout covers what is on screen only; a section is laid out as it nears the
+  screen. The content stays in the accessibility tree and in find-in-page.
+  Until then a section takes the height :func:`section_height` gives it, an
+  upper bound of its height on a 360 px phone (wider screens need less): a
+  skipped section smaller than its content would let that content, when a
+  script measures it, overlap the next section (axe-core's contrast check then
+  blends the two and reports false failures; axe-core issue 2768). Once shown,
+  a section keeps its real height (``contain-intrinsic-size: auto``).
+  (Laying the other sections out after the load, one per frame, was tried: it
+  cost more main-thread time in total than one full layout.)
 - **The theme's keyboard-scrolling helper no longer lays out the whole page**:
   pydata-sphinx-theme measures every ``pre``, output and table at load (and on
   every resize and DOM change) to make the ones that scroll horizontally
@@ -148,6 +150,69 @@ def patch_theme_js(static):
     path.write_text(text.replace(THEME_MEASURE, LAZY_MEASURE), encoding="utf-8")
 
 
+# --------------------------------------------------------------------------- skipped sections
+
+SECTION_TAG = re.compile(r"<section\b[^>]*>|</section>")
+ARTICLE = re.compile(r'<article class="bd-article"[^>]*>')
+
+
+def section_height(body):
+    """An upper bound (px) of a section's height in a 358 px column, from its HTML.
+
+    Prose at 28 characters a line (a phone shows about 40) of 27 px; code and
+    printed output at 20 px a line; 800 px a figure (a full-width figure on a
+    phone is at most about 540 px tall); 160 px a display formula; 60 px of
+    margins for every block, 30 px more for every table cell (narrow cells wrap); then 30 % more.
+    """
+    def strip(pattern, text):
+        return re.sub(pattern, " ", text, flags=re.S)
+
+    code_lines = sum(m.count("\n") + 1 for m in re.findall(r"<pre\b.*?</pre>", body, re.S))
+    code_blocks = len(re.findall(r"<pre\b", body))
+    prose = strip(r"<pre\b.*?</pre>", body)
+    prose = strip(r"<mjx-assistive-mml.*?</mjx-assistive-mml>", prose)
+    prose = strip(r"<svg\b.*?</svg>", prose)
+    prose = strip(r"<script\b.*?</script>", prose)
+    chars = len(re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", prose))))
+    blocks = len(re.findall(r"<(?:p|li|h[1-6]|div|tr|dt|dd|figure|table|details)\b", body))
+    figures = len(re.findall(r"<img\b", body))
+    displays = len(re.findall(r'<div class="math', body))
+    cells = len(re.findall(r"<t[dh]\b", body))
+    px = (chars / 28 * 27 + code_lines * 20 + code_blocks * 40 + figures * 800 + displays * 160 + blocks * 60
+          + cells * 30)
+    return int(px * 1.3) + 200
+
+
+def size_sections(text):
+    """``style="contain-intrinsic-size: auto Npx"`` on each top-level section of the article."""
+    art = ARTICLE.search(text)
+    if not art:
+        return text
+    out, pos, depth, opened = [], art.end(), 0, None
+    for m in SECTION_TAG.finditer(text, art.end()):
+        if m.group(0) == "</section>":
+            if depth == 2 and opened is not None:
+                start, tag = opened
+                body = text[start:m.start()]
+                if 'id="site-weights"' in body:
+                    # Filled in after this (tools/site_weights.py): its height is not known here.
+                    sized = tag[:-1] + ' style="content-visibility: visible">'
+                else:
+                    sized = tag[:-1] + f' style="contain-intrinsic-size: auto {section_height(body)}px">'
+                out.append((start - len(tag), start, sized))
+                opened = None
+            depth -= 1
+            if depth == 0:
+                break
+        else:
+            depth += 1
+            if depth == 2 and "style=" not in m.group(0):
+                opened = (m.end(), m.group(0))
+    for a, b, new in reversed(out):
+        text = text[:a] + new + text[b:]
+    return text
+
+
 # --------------------------------------------------------------------------- head and CSS
 
 DOC_OPTIONS = re.compile(r'<script src="[^"]*_static/documentation_options\.js(?:\?[^"]*)?"></script>')
@@ -192,6 +257,7 @@ def apply(out, pages, logger):
     for rel, text in pages.items():
         text = unwrap_plain_code(text, classes)
         text = scroll_tabindex(text)
+        text = size_sections(text)
         if source is not None:
             text = inline_documentation_options(text, source)
         pages[rel] = text
