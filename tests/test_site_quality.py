@@ -13,7 +13,8 @@ request outside the site is blocked, and every page is checked:
 - **maths**: no formula is a tab stop, and each has MathML for screen readers;
 - **layout** at both widths: the page never scrolls sideways, nothing in the
   article sticks out of it unless it is inside a box that scrolls (wide
-  tables, printed outputs), display maths fits its column, one search box (the header's at 390 px, the sidebar's from 960 px);
+  tables, printed outputs), display maths fits its column, one search box (the header's at 390 px, the sidebar's from 960 px),
+  and each section skipped off screen is given at least its real height (``tools/site_speed.py``);
 - **search**: titles show maths as text, and "ε" finds what "epsilon" finds;
 - **explorers**: see ``tests/test_static_explorers.py`` (they compute in the
   page; the ipywidgets manager is no longer part of the site).
@@ -105,8 +106,17 @@ _LAYOUT_JS = """() => {
   const search = [...document.querySelectorAll('input[type=search], .search-button-field, .search-button')]
     .filter(vis).filter(e => !e.closest('article, .bd-article-container form'));   // the search page's own field is content
   const mathStops = [...document.querySelectorAll('.math, .math *')].filter(e => e.tabIndex >= 0).length;
+  // A section skipped off screen (content-visibility, tools/site_speed.py) must be given at least
+  // its real height: smaller, its content would overlap the next section when measured.
+  const undersized = [...document.querySelectorAll('.bd-article > section > section')]
+    .filter(s => s.style.containIntrinsicSize).map(s => {
+      const guess = parseFloat(s.style.containIntrinsicSize.split(' ').pop());
+      s.style.contentVisibility = 'visible';
+      const real = s.getBoundingClientRect().height;
+      s.style.contentVisibility = '';
+      return real > guess + 1 ? `${s.id}: ${Math.round(real)} px > ${guess} px` : null; }).filter(Boolean);
   return {pageScroll: document.documentElement.scrollWidth - innerWidth, out: [...new Set(out)].slice(0, 8),
-          unreachable: unreachable.slice(0, 5), displays, search: search.length, mathStops};
+          unreachable: unreachable.slice(0, 5), displays, search: search.length, mathStops, undersized};
 }"""
 
 
@@ -195,6 +205,8 @@ def test_layout_at_both_widths(visit, rel):
             problems.append(f"{width}px: scrolling boxes not reachable by keyboard: {lay['unreachable']}")
         if lay["displays"]:
             problems.append(f"{width}px: {lay['displays']} display formulas wider than their column")
+        if lay["undersized"]:
+            problems.append(f"{width}px: sections skipped with less than their height: {lay['undersized'][:3]}")
         if lay["search"] != 1:
             problems.append(f"{width}px: {lay['search']} search boxes (one expected)")
         if lay["mathStops"]:

@@ -24,6 +24,9 @@ extensions load by default; this extension rewrites the built HTML so that:
 - **Search**: titles in the search index show maths as readable text
   ("Why vₜ can fall"), result summaries too, and the symbol "ε" finds
   what "epsilon" finds.
+- **Speed** on long pages (``tools/site_speed.py``): off-screen sections are
+  not laid out, the theme's scripts do not force a layout of the whole page,
+  code cells have fewer elements, no render-blocking script request.
 - **Weights**: each page's cold-load weight (bytes sent gzipped: HTML, its
   scripts, stylesheets, fonts, figures) is computed from the final files and
   written into the Performance page (``site-weights`` table), so that page
@@ -39,6 +42,12 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+
+try:
+    import site_speed
+    import site_weights
+except ImportError:  # imported as tools.site_polish
+    from tools import site_speed, site_weights
 
 ROOT = Path(__file__).resolve().parents[1]
 TOOLS = ROOT / "tools"
@@ -537,14 +546,11 @@ def _build_finished(app, exception):
         pages[rel] = text
     (out / "_static" / "mathjax-svg.css").write_text(css + "\n")
     _explorers_done(out, pages, logger)
+    site_speed.apply(out, pages, logger)
     bundles = {}
     for rel, text in pages.items():
         (out / rel).write_text(_bundle_styles(out, rel, text, bundles), encoding="utf-8")
     _search_index(out)
-    try:
-        import site_weights
-    except ImportError:
-        from tools import site_weights  # noqa: F401
     site_weights.write_into_pages(out, logger)
 
 
@@ -559,6 +565,7 @@ def setup(app):
     app.connect("builder-inited", _favicon)
     app.add_css_file(CSS_NAME)
     app.add_css_file("mathjax-svg.css")
+    app.add_css_file(site_speed.CSS_NAME)
     app.add_js_file(JS_NAME, loading_method="defer")
     app.connect("html-page-context", _page_context, priority=950)
     app.connect("build-finished", _build_finished, priority=900)

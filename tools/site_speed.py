@@ -1,0 +1,266 @@
+"""Long pages that a phone lays out quickly (called by ``tools/site_polish.py`` at the end of a build).
+
+Lighthouse's mobile run (a 4x slower CPU) found chapter pages of 11,000-15,000
+elements spending most of their blocking time in style and layout, forced by
+the theme's scripts on the whole page. What this module changes, and why:
+
+- **Off-screen sections are not laid out**: each top-level section below the
+  page's title has ``content-visibility: auto`` (``site-speed.css``), so a
+  layout covers what is on screen only; a section is laid out as it nears the
+  screen. The content stays in the accessibility tree and in find-in-page.
+  Until then a section takes the height :func:`section_height` gives it, an
+  upper bound of its height on a 360 px phone (wider screens need less): a
+  skipped section smaller than its content would let that content, when a
+  script measures it, overlap the next section (axe-core's contrast check then
+  blends the two and reports false failures; axe-core issue 2768). Once shown,
+  a section keeps its real height (``contain-intrinsic-size: auto``).
+  (Laying the other sections out after the load, one per frame, was tried: it
+  cost more main-thread time in total than one full layout.)
+- **The theme's keyboard-scrolling helper no longer lays out the whole page**:
+  pydata-sphinx-theme measures every ``pre``, output and table at load (and on
+  every resize and DOM change) to make the ones that scroll horizontally
+  focusable (``tabindex=0``). That read of ``scrollWidth`` forces the layout
+  that ``content-visibility`` skips. :func:`patch_theme_js` makes it measure
+  only the boxes within two screens of the viewport (an ``IntersectionObserver``),
+  and :func:`scroll_tabindex` gives, at build time, ``tabindex="0"`` to every
+  box that may scroll on a phone (a code line longer than 35 characters, which
+  is what 390 px fits; every wide-table container), so a box not measured yet
+  is still reachable by keyboard. A box that is measured and does not scroll
+  goes back to ``tabindex=-1``, as the theme does.
+- **Fewer elements in code cells**: Pygments wraps every token in a ``<span>``;
+  the tokens whose colour is the code block's own colour in both themes
+  (names, punctuation, whitespace: about 4,000 spans in chapter 3) are written
+  as plain text (:func:`plain_code_classes`, :func:`unwrap_plain_code`), and
+  ``div.highlight pre`` takes the block's colour, so nothing changes on screen.
+- **No render-blocking request for 0.4 KB**: ``documentation_options.js`` is
+  inlined (:func:`inline_documentation_options`).
+- **Less CSS to parse**: the icon font's 1,900 ``.fa-NAME:before`` rules are
+  dropped (:func:`drop_icon_rules`): pages draw icons as inline SVG and the
+  font is subset to the code points the other rules use, so those rules could
+  not draw anything.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+CSS_NAME = "site-speed.css"
+
+
+class SpeedError(RuntimeError):
+    pass
+
+
+# --------------------------------------------------------------------------- code cells
+
+THEME_RULE = re.compile(r'html\[data-theme="(light|dark)"\]\s+\.highlight(?:\s+\.([A-Za-z0-9_-]+))?\s*\{([^}]*)\}')
+
+
+def _declarations(body):
+    return {k.strip().lower(): v.strip().lower() for k, v in
+            (d.split(":", 1) for d in body.split(";") if ":" in d)}
+
+
+def plain_code_classes(pygments_css):
+    """Token classes drawn exactly as the code block's own text, in the light and the dark theme.
+
+    A class is plain when, in each theme, its only declaration is ``color`` and that colour
+    is the ``.highlight`` block's colour.
+    """
+    block, rules = {}, {}
+    for theme, cls, body in THEME_RULE.findall(pygments_css):
+        decl = _declarations(body)
+        if cls:
+            rules.setdefault(cls, {})[theme] = decl
+        else:
+            block[theme] = decl.get("color")
+    if set(block) != {"light", "dark"} or None in block.values():
+        return set()
+    return {cls for cls, themes in rules.items()
+            if set(themes) == {"light", "dark"}
+            and all(set(d) == {"color"} and d["color"] == block[t] for t, d in themes.items())}
+
+
+HIGHLIGHT_PRE = re.compile(r'(<div class="highlight"><pre>)(.*?)(</pre>)', re.S)
+
+
+def unwrap_plain_code(text, classes):
+    """Inside code blocks, ``<span class="n">x</span>`` -> ``x`` for every plain class."""
+    if not classes:
+        return text
+    span = re.compile(r'<span class="(?:' + "|".join(map(re.escape, sorted(classes))) + r')">([^<]*)</span>')
+    return HIGHLIGHT_PRE.sub(lambda m: m.group(1) + span.sub(r"\1", m.group(2)) + m.group(3), text)
+
+
+# --------------------------------------------------------------------------- boxes that scroll
+
+PHONE_CHARS = 35     # a 390 px screen shows about 36 characters of a code line (measured: 36-39)
+PRE_OPEN = re.compile(r"<pre(?=[\s>])([^>]*)>(.*?)</pre>", re.S)
+TABLE_BOX = re.compile(r'<div class="pst-scrollable-table-container"(?![^>]*tabindex)')
+
+
+def scroll_tabindex(text):
+    """``tabindex="0"`` on each box that may scroll sideways on a phone (see the module's docstring)."""
+    def pre(m):
+        attrs, body = m.group(1), m.group(2)
+        if "tabindex" in attrs:
+            return m.group(0)
+        longest = max((len(html.unescape(re.sub(r"<[^>]+>", "", line))) for line in body.split("\n")), default=0)
+        if longest <= PHONE_CHARS:
+            return m.group(0)
+        return f'<pre{attrs} tabindex="0">{body}</pre>'
+
+    main = text.find('id="main-content"')
+    if main < 0:
+        return text
+    head, body = text[:main], text[main:]
+    body = PRE_OPEN.sub(pre, body)
+    body = TABLE_BOX.sub('<div class="pst-scrollable-table-container" tabindex="0"', body)
+    return head + body
+
+
+# The theme's function, as pydata-sphinx-theme 0.17 ships it (minified), and its replacement:
+# the same selector and the same rule, applied to boxes near the viewport only.
+THEME_MEASURE = ('const e=()=>{document.querySelectorAll(["pre",".nboutput > .output_area",".cell_output > .output",'
+                 '".jp-RenderedHTMLCommon",".pst-scrollable-table-container"].join(", ")).forEach(e=>{e.tabIndex='
+                 'e.scrollWidth>e.clientWidth||e.scrollHeight>e.clientHeight?0:-1})}')
+LAZY_MEASURE = ('const S=["pre",".nboutput > .output_area",".cell_output > .output",".jp-RenderedHTMLCommon",'
+                '".pst-scrollable-table-container"].join(", "),'
+                'M=e=>{e.tabIndex=e.scrollWidth>e.clientWidth||e.scrollHeight>e.clientHeight?0:-1},'
+                'N=new Set,W=new WeakSet,'
+                'O=new IntersectionObserver(x=>{x.forEach(x=>{x.isIntersecting?(N.add(x.target),M(x.target))'
+                ':N.delete(x.target)})},{rootMargin:"200% 0px"}),'
+                'e=()=>{document.querySelectorAll(S).forEach(x=>{W.has(x)||(W.add(x),O.observe(x))}),N.forEach(M)}'
+                '/*site_speed: measured near the viewport only*/')
+
+
+def patch_theme_js(static):
+    """Rewrite the theme's scroll-box measurement in ``_static/scripts/pydata-sphinx-theme.js``."""
+    path = Path(static) / "scripts" / "pydata-sphinx-theme.js"
+    if not path.is_file():
+        raise SpeedError(f"{path} is missing (pydata-sphinx-theme changed its files?)")
+    text = path.read_text(encoding="utf-8")
+    if LAZY_MEASURE in text:
+        return
+    if text.count(THEME_MEASURE) != 1:
+        raise SpeedError("pydata-sphinx-theme.js: the scroll-box measurement to replace was not found "
+                         "(a new theme version?): update THEME_MEASURE in tools/site_speed.py")
+    path.write_text(text.replace(THEME_MEASURE, LAZY_MEASURE), encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- skipped sections
+
+SECTION_TAG = re.compile(r"<section\b[^>]*>|</section>")
+ARTICLE = re.compile(r'<article class="bd-article"[^>]*>')
+
+
+def section_height(body):
+    """An upper bound (px) of a section's height in a 358 px column, from its HTML.
+
+    Prose at 28 characters a line (a phone shows about 40) of 27 px; code and
+    printed output at 20 px a line; 800 px a figure (a full-width figure on a
+    phone is at most about 540 px tall); 160 px a display formula; 60 px of
+    margins for every block, 30 px more for every table cell (narrow cells wrap); then 30 % more.
+    """
+    def strip(pattern, text):
+        return re.sub(pattern, " ", text, flags=re.S)
+
+    code_lines = sum(m.count("\n") + 1 for m in re.findall(r"<pre\b.*?</pre>", body, re.S))
+    code_blocks = len(re.findall(r"<pre\b", body))
+    prose = strip(r"<pre\b.*?</pre>", body)
+    prose = strip(r"<mjx-assistive-mml.*?</mjx-assistive-mml>", prose)
+    prose = strip(r"<svg\b.*?</svg>", prose)
+    prose = strip(r"<script\b.*?</script>", prose)
+    chars = len(re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", prose))))
+    blocks = len(re.findall(r"<(?:p|li|h[1-6]|div|tr|dt|dd|figure|table|details)\b", body))
+    figures = len(re.findall(r"<img\b", body))
+    displays = len(re.findall(r'<div class="math', body))
+    cells = len(re.findall(r"<t[dh]\b", body))
+    px = (chars / 28 * 27 + code_lines * 20 + code_blocks * 40 + figures * 800 + displays * 160 + blocks * 60
+          + cells * 30)
+    return int(px * 1.3) + 200
+
+
+def size_sections(text):
+    """``style="contain-intrinsic-size: auto Npx"`` on each top-level section of the article."""
+    art = ARTICLE.search(text)
+    if not art:
+        return text
+    out, pos, depth, opened = [], art.end(), 0, None
+    for m in SECTION_TAG.finditer(text, art.end()):
+        if m.group(0) == "</section>":
+            if depth == 2 and opened is not None:
+                start, tag = opened
+                body = text[start:m.start()]
+                if 'id="site-weights"' in body:
+                    # Filled in after this (tools/site_weights.py): its height is not known here.
+                    sized = tag[:-1] + ' style="content-visibility: visible">'
+                else:
+                    sized = tag[:-1] + f' style="contain-intrinsic-size: auto {section_height(body)}px">'
+                out.append((start - len(tag), start, sized))
+                opened = None
+            depth -= 1
+            if depth == 0:
+                break
+        else:
+            depth += 1
+            if depth == 2 and "style=" not in m.group(0):
+                opened = (m.end(), m.group(0))
+    for a, b, new in reversed(out):
+        text = text[:a] + new + text[b:]
+    return text
+
+
+# --------------------------------------------------------------------------- head and CSS
+
+DOC_OPTIONS = re.compile(r'<script src="[^"]*_static/documentation_options\.js(?:\?[^"]*)?"></script>')
+
+
+def inline_documentation_options(text, source):
+    """The small script that later inline scripts need, inlined (no request before the first paint)."""
+    if "</script" in source:
+        raise SpeedError("documentation_options.js contains </script>: it cannot be inlined")
+    return DOC_OPTIONS.sub(lambda m: "<script>" + source.strip() + "</script>", text, count=1)
+
+
+CSS_RULE = re.compile(r"([^{}]*)\{([^{}]*)\}")
+ICON_RULE = re.compile(r"\.fa-[a-z0-9-]+:+(?:before|after)")
+
+
+def drop_icon_rules(css):
+    """Remove the rules whose every selector is ``.fa-NAME:before`` (or ``:after``)."""
+    def keep(m):
+        selectors = [s.strip() for s in m.group(1).split(",")]
+        # Inside "@media ... {" blocks too: such a rule is as unable to draw as a top-level one.
+        if selectors and all(ICON_RULE.fullmatch(s) for s in selectors):
+            return ""
+        return m.group(0)
+
+    return CSS_RULE.sub(keep, css)
+
+
+def apply(out, pages, logger):
+    """Rewrite ``pages`` ({rel: html}) in place and the theme's files under ``out/_static``."""
+    static = Path(out) / "_static"
+    try:
+        patch_theme_js(static)
+    except SpeedError as err:
+        logger.warning(f"site_speed: {err}")
+    pygments = static / "pygments.css"
+    classes = plain_code_classes(pygments.read_text(encoding="utf-8")) if pygments.is_file() else set()
+    if not {"n", "p"} <= classes:
+        logger.warning(f"site_speed: Pygments' names and punctuation are not plain text any more ({sorted(classes)})")
+    options = static / "documentation_options.js"
+    source = options.read_text(encoding="utf-8") if options.is_file() else None
+    for rel, text in pages.items():
+        text = unwrap_plain_code(text, classes)
+        text = scroll_tabindex(text)
+        text = size_sections(text)
+        if source is not None:
+            text = inline_documentation_options(text, source)
+        pages[rel] = text
+    css = static / "styles" / "pydata-sphinx-theme.css"
+    if css.is_file():
+        css.write_text(drop_icon_rules(css.read_text(encoding="utf-8")), encoding="utf-8")
