@@ -40,7 +40,7 @@ book: $(STAMP) $(NODE_STAMP)
 
 test: book
 	@# two workers (2 cores); --dist loadfile keeps each notebook's cells in order on one worker and kernel
-	$(PY) -m pytest -q -n 2 --dist loadfile --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(PY) -m pytest -q -n 2 --dist loadfile --durations=25 --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 notebooks: $(STAMP)
 	@# the install lines of each first code cell come from tools/colab_cell.py (version, repository, pins)
