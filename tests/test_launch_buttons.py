@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 import launch_urls
+from conftest import IN_CI  # one definition for every site test
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = Path(os.environ.get("SITE_DIR", ROOT / "_build" / "html")).resolve()
-IN_CI = os.environ.get("CI", "").lower() == "true"
 CHAPTERS = re.findall(r"file:\s*chapters/(\S+)", (ROOT / "_toc.yml").read_text())
 
 

@@ -39,12 +39,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import IN_CI, _unavailable  # one definition for every site test
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = Path(os.environ.get("SITE_DIR", ROOT / "_build" / "html")).resolve()
 SHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "_build" / "screenshots")).resolve()
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 MAX_PAGE_BYTES = 2_000_000
@@ -52,12 +52,6 @@ MAX_SITE_BYTES = 25_000_000
 SKIP_DIRS = {"_static", "_sources", "_images", "_downloads", "_sphinx_design_static"}
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 TIMEOUT_MS = 20_000
-
-
-def _unavailable(reason):
-    if IN_CI:
-        pytest.fail(f"CI=true, so the site checks must run: {reason}")
-    pytest.skip(reason)
 
 
 def _site_pages():

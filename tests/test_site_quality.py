@@ -36,21 +36,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import site_measure  # noqa: E402
 import site_weights  # noqa: E402
+from conftest import IN_CI, _unavailable  # one definition for every site test
 
 SITE = Path(os.environ.get("SITE_DIR", ROOT / "_build" / "html")).resolve()
-IN_CI = os.environ.get("CI", "").lower() == "true"
 PAGES = site_measure.site_pages(SITE) if SITE.is_dir() else []
 TIMEOUT_MS = 60_000
 BUDGET_KIB = 400
 WIDTHS = (1280, 390)
 # axe rule id -> why it is a false positive on this site. Empty: every violation is a failure.
 FALSE_POSITIVES: dict[str, str] = {}
-
-
-def _unavailable(reason):
-    if IN_CI:
-        pytest.fail(f"CI=true, so the site checks must run: {reason}")
-    pytest.skip(reason)
 
 
 def _params(pages):

@@ -58,9 +58,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import site_measure  # noqa: E402
+from conftest import IN_CI, _unavailable  # one definition for every site test
 
 SITE = Path(os.environ.get("SITE_DIR", ROOT / "_build" / "html")).resolve()
-IN_CI = os.environ.get("CI", "").lower() == "true"
 SETTINGS = 20
 # Problems whose loss rmslib computes with ``np.float64 ** 2`` (Rosenbrock: NumPy scalars, so C's pow(),
 # not correctly rounded, about 1 in 1000 squares one ulp off u*u); the page multiplies. The loss is only
@@ -183,12 +183,6 @@ def portable_transcendentals():
 
 
 # ----------------------------------------------------------------- fixtures
-
-def _unavailable(reason):
-    if IN_CI:
-        pytest.fail(f"CI=true, so the site checks must run: {reason}")
-    pytest.skip(reason)
-
 
 def _explorer_pages():
     if not SITE.is_dir():
