@@ -253,6 +253,7 @@ _MATH_JS = """async () => {
 
 _IMAGES_JS = """async () => {
   const imgs = [...document.images];
+  imgs.forEach(i => { i.loading = 'eager'; });   // figures below the first screen are lazy: load them all now
   await Promise.all(imgs.map(i => i.complete ? null : new Promise(r => { i.onload = i.onerror = r; })));
   return imgs.map(i => ({src: i.currentSrc.slice(0, 100), alt: i.getAttribute('alt'), width: i.naturalWidth}));
 }"""

@@ -141,6 +141,10 @@ def visit(checked_browser, base):
                 page.on("response", lambda r: sizes.append(site_measure.body_bytes(r)))
                 page.goto(base + rel, wait_until="load")
                 page.wait_for_load_state("networkidle")
+                # Figures below the first screen load as they near it (loading="lazy"): the weight
+                # counts every figure, as a reader who scrolls to the end downloads them all.
+                page.evaluate(site_measure.LOAD_LAZY_JS)
+                page.wait_for_load_state("networkidle")
                 if width == 1280:
                     out["cold_bytes"], out["outside"] = sum(sizes), list(outside)
                 # Colours are checked as they settle, not halfway through the theme's transitions.

@@ -124,3 +124,97 @@ def test_only_top_level_sections_of_the_article_are_sized():
     assert '<section id="s" style="color: red">' in out
     for untouched in ("outside", "o2", "title", "a1", "after", "after2"):
         assert f'<section id="{untouched}">' in out
+
+
+def test_images_of_skipped_sections_are_lazy_and_every_figure_has_its_size(tmp_path):
+    from PIL import Image
+
+    (tmp_path / "_images").mkdir()
+    Image.new("RGB", (30, 20)).save(tmp_path / "_images" / "a.webp")
+    page = ('<img src="_static/logo.svg"><article class="bd-article"><section id="title"><h1>T</h1>'
+            '<img alt="first" src="_images/a.webp">'
+            '<section id="a"><p>text</p><img alt="later" src="_images/a.webp">'
+            '<img alt="sized" width="5" height="6" src="_images/a.webp"></section></section></article>')
+    out = site_speed.lazy_images(page, tmp_path)
+    assert '<img src="_static/logo.svg">' in out                       # not a figure: untouched
+    assert '<img width="30" height="20" alt="first"' in out             # first screen: eager
+    assert '<img loading="lazy" width="30" height="20" alt="later"' in out
+    assert '<img loading="lazy" alt="sized" width="5" height="6"' in out  # its own size is kept
+    with pytest.raises(site_speed.SpeedError, match="missing"):
+        site_speed.lazy_images(page.replace("a.webp", "gone.webp"), tmp_path)
+
+
+MJX = ('<mjx-container class="MathJax" jax="SVG"><svg style="vertical-align: -0.357ex;" '
+       'xmlns="http://www.w3.org/2000/svg" width="1.863ex" height="1.359ex" role="img" focusable="false" '
+       'viewBox="0 -443 823.3 600.8" xmlns:xlink="http://www.w3.org/1999/xlink" aria-hidden="true">'
+       '<g stroke="currentColor" fill="currentColor" stroke-width="0" transform="scale(1,-1)">'
+       '<g data-mml-node="math"><g data-mml-node="msub"><g data-mml-node="mi">'
+       '<use data-c="1D463" xlink:href="#MJX-TEX-I-1D463"></use></g>'
+       '<g data-mml-node="mi" transform="translate(518,-150) scale(0.707)">'
+       '<use data-c="1D461" xlink:href="#MJX-TEX-I-1D461"></use></g></g></g></g></svg>'
+       '<mjx-assistive-mml unselectable="on" display="inline"><math xmlns="http://www.w3.org/1998/Math/MathML">'
+       '<msub><mi>v</mi><mi>t</mi></msub></math></mjx-assistive-mml></mjx-container>')
+
+
+def test_formulas_lose_only_what_mathjax_scripts_read():
+    out = site_speed.slim_maths("<p>" + MJX + "</p>")
+    svg = re.search(r"<svg.*</svg>", out).group(0)
+    assert svg == ('<svg style="vertical-align: -0.357ex;" width="1.863ex" height="1.359ex" role="img" '
+                   'focusable="false" viewBox="0 -443 823.3 600.8" aria-hidden="true">'
+                   '<g transform="scale(1,-1)"><use href="#MJX-TEX-I-1D463"></use>'
+                   '<g transform="translate(518,-150) scale(0.707)"><use href="#MJX-TEX-I-1D461"></use></g>'
+                   '</g></svg>')
+    # The MathML read by screen readers is untouched.
+    assert out.endswith('<math xmlns="http://www.w3.org/1998/Math/MathML"><msub><mi>v</mi><mi>t</mi></msub>'
+                        '</math></mjx-assistive-mml></mjx-container></p>')
+    table = MJX.replace('data-mml-node="msub"', 'data-mml-node="mtable"')
+    assert site_speed.slim_maths(table) == table          # CSS selects inside tables: kept whole
+    with pytest.raises(site_speed.SpeedError):
+        site_speed.slim_svg("<svg><g></svg>")
+    with pytest.raises(site_speed.SpeedError):
+        site_speed.slim_svg("<svg></g></svg>")
+
+
+SAMPLE_TEX = [
+    (r"v_t = \beta v_{t-1} + (1-\beta)\, g_t^2", False),
+    (r"\theta_{t+1} = \theta_t - \frac{\eta}{\sqrt{v_t} + \epsilon}\, g_t", True),
+    (r"\hat{m}_t = \frac{m_t}{1-\beta_1^t}", False),
+    (r"\sum_{s=1}^{t} g_s^2 \ge t\, \min_s g_s^2", True),
+    (r"\left\lVert \nabla f(\mathbf{x}) \right\rVert \approx 10^{-8}", False),
+    (r"\operatorname{sign}(g_t)\quad\text{and}\quad \tfrac{1}{2}\,\eta", False),
+    (r"\begin{aligned} v_1 &= (1-\beta) g_1^2 \\ v_2 &= \beta v_1 + (1-\beta) g_2^2 \end{aligned}", True),
+    (r"\color{red}{x}^2 + \sqrt[3]{y}", False),
+]
+
+
+@pytest.mark.browser
+def test_slimmed_formulas_draw_the_same_pixels(browser):
+    """Each formula, as MathJax wrote it and slimmed, screenshotted in Chromium: identical, light and dark."""
+    import site_polish
+
+    try:
+        pages = {"a.html": "<html><head></head><body>" + "".join(
+            f'<div class="math notranslate nohighlight">\\[{t}\\]</div>' if d else
+            f'<p>x <span class="math notranslate nohighlight">\\({t}\\)</span> y</p>' for t, d in SAMPLE_TEX)
+            + "</body></html>"}
+        css = site_polish._maths(pages)
+    except site_polish.PolishError as err:
+        pytest.skip(str(err))
+    css += (ROOT / "tools" / "static" / "site-speed.css").read_text(encoding="utf-8")
+    original = pages["a.html"]
+    slim = site_speed.slim_maths(original)
+    assert len(slim) < 0.9 * len(original)
+    assert slim.count("<mjx-container") == len(SAMPLE_TEX)
+    page = browser.new_page(viewport={"width": 900, "height": 700}, device_scale_factor=2)
+    try:
+        for colours in ("color: #222; background: #fff", "color: #ddd; background: #121212"):
+            shots = []
+            for text in (original, slim):
+                page.set_content(text.replace("<head>", f"<head><style>{css} body {{ {colours} }}</style>"))
+                formulas = page.locator("mjx-container")
+                shots.append([formulas.nth(i).screenshot() for i in range(formulas.count())])
+            assert len(shots[0]) == len(SAMPLE_TEX)
+            differ = [SAMPLE_TEX[i][0] for i, (a, b) in enumerate(zip(*shots)) if a != b]
+            assert not differ, f"drawn differently once slimmed ({colours}): {differ}"
+    finally:
+        page.close()

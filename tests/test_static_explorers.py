@@ -219,6 +219,7 @@ def open_page(browser, base):
         errors = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(base + rel, wait_until="load")
+        page.locator(".rx-explorer").first.scroll_into_view_if_needed()   # built as it nears the screen
         page.wait_for_function("window.RMSExplorers && RMSExplorers.list.length > 0")
         page.errors = errors
         return page
@@ -497,6 +498,32 @@ def test_invalid_eps_and_diverging_lr_give_messages_not_nan(open_page):
     label = page.evaluate("document.querySelector('.rx-overlay').getAttribute('aria-label')")
     assert "NaN" not in label and "NaN" not in root.locator(".rx-readout-text").inner_text()
     assert not page.errors, page.errors
+
+
+@pytest.mark.browser
+def test_an_explorer_computes_only_once_it_nears_the_screen(browser, base):
+    """Not built during the page's load when it is far below the first screen; built when scrolled to."""
+    pages = sorted({p for p in SITE.rglob("*.html") if 'class="rx-explorer"' in p.read_text(encoding="utf-8")})
+    assert pages, "no page has an explorer"
+    far = 0
+    for path in pages:
+        ctx = site_measure.new_context(browser, width=390, height=800)
+        try:
+            page = ctx.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(base + path.relative_to(SITE).as_posix(), wait_until="load")
+            page.wait_for_timeout(300)
+            top = page.evaluate("document.querySelector('.rx-explorer').getBoundingClientRect().top / innerHeight")
+            built = page.evaluate("RMSExplorers.list.length")
+            if top > 4:
+                far += 1
+                assert built == 0, f"{path.name}: the explorer {top:.0f} screens down was built during the load"
+            page.locator(".rx-explorer").first.scroll_into_view_if_needed()
+            page.wait_for_function("RMSExplorers.list.length > 0")
+            assert page.locator(".rx-explorer input").count() > 0, path.name
+        finally:
+            ctx.close()
+    assert far > 0, "no explorer is far enough down the page to check that its build waits"
 
 
 # ----------------------------------------------------------------- the build side (no browser)

@@ -70,10 +70,10 @@ def measure(site=SITE, presses=12):
                     try:
                         page = ctx.new_page()
                         page.goto(url + rel, wait_until="load")
+                        root = page.locator(".rx-explorer").first
+                        root.scroll_into_view_if_needed()   # an explorer is built as it nears the screen
                         page.wait_for_function("window.RMSExplorers && RMSExplorers.list.length > 0")
                         kind = page.evaluate("RMSExplorers.list[0].spec.kind")
-                        root = page.locator(".rx-explorer").first
-                        root.scroll_into_view_if_needed()
                         for name in MOVES[kind]:
                             field = root.locator(f"input[type=range][id$='-{name}']")
                             field.focus()

@@ -155,8 +155,18 @@ def body_bytes(resp):
         return 0
 
 
+# Figures below the first screen are lazy (tools/site_speed.py): this asks for all of them now.
+LOAD_LAZY_JS = """() => Promise.all([...document.images].filter(i => i.loading === 'lazy').map(i => {
+  i.loading = 'eager';
+  return i.complete ? null : new Promise(r => { i.addEventListener('load', r); i.addEventListener('error', r); });
+}))"""
+
+
 def cold_load(browser, url, width=1280, timeout_ms=60_000):
-    """Open ``url`` in an empty-cache context; return {bytes, files, outside} once the network is idle."""
+    """Open ``url`` in an empty-cache context; return {bytes, files, outside} once the network is idle.
+
+    Every figure is counted, those below the first screen (lazy) included.
+    """
     outside, responses = [], []
     context = new_context(browser, width=width, outside=outside)
     try:
@@ -164,6 +174,8 @@ def cold_load(browser, url, width=1280, timeout_ms=60_000):
         page.set_default_timeout(timeout_ms)
         page.on("response", lambda r: responses.append((urllib.parse.urlsplit(r.url).path, body_bytes(r))))
         page.goto(url, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        page.evaluate(LOAD_LAZY_JS)
         page.wait_for_load_state("networkidle")
         return {"bytes": sum(b for _, b in responses), "files": sorted(responses), "outside": outside}
     finally:

@@ -4,10 +4,12 @@ A page's cold-load weight is what a first visit with an empty cache
 downloads from this site, as sent by a server that gzips text (level 6, like
 ``tools/site_measure.py``'s server and nginx's default): the HTML, the
 scripts and stylesheets it names, the fonts those stylesheets use on it, and
-its figures. Computed from the final files at the end of every build
+all its figures (those below the first screen are lazy and arrive as the reader
+scrolls near them; a reader who scrolls to the end fetches them all, so all
+count). Computed from the final files at the end of every build
 (``tools/site_polish.py`` calls :func:`write_into_pages`), it is written into
 the page that has ``<div id="site-weights">`` (the Performance page), so the
-figures are never older than the site; ``tests/test_site_budget.py`` loads
+figures are never older than the site; ``tests/test_site_quality.py`` loads
 every page in Chromium and fails if a figure and the bytes the browser
 actually received disagree.
 """

@@ -19,7 +19,8 @@
  * The contour panel is a picture rendered by matplotlib at build time; the
  * paths are drawn over it on a canvas. Panels whose limits follow the data
  * (the series, chapter 4's history) are drawn here, in the book's colours.
- * window.RMSExplorers lists the explorers: state() gives the numbers drawn,
+ * An explorer is built when it nears the screen (see start()), not during the
+ * page's load. window.RMSExplorers lists the built explorers: state() gives the numbers drawn,
  * timings the input-to-redraw times (ms), for tests and tools/bench_explorers.py.
  */
 (function () {
@@ -795,17 +796,31 @@
              message: this.message.innerText };
   };
 
-  function start() {
-    document.querySelectorAll(".rx-explorer[data-spec]").forEach(function (root) {
-      if (root.dataset.ready) return;
-      var spec = JSON.parse(root.getAttribute("data-spec"));
-      root.dataset.ready = "1";
-      var ex = spec.kind === "optimizer" ? new OptimizerExplorer(root, spec) : new HistoryExplorer(root, spec);
-      registry.push(ex);
-      root.classList.add("rx-live");
-    });
+  function build(root) {
+    if (root.dataset.ready) return;
+    var spec = JSON.parse(root.getAttribute("data-spec"));
+    root.dataset.ready = "1";
+    var ex = spec.kind === "optimizer" ? new OptimizerExplorer(root, spec) : new HistoryExplorer(root, spec);
+    registry.push(ex);
+    root.classList.add("rx-live");
   }
 
-  window.RMSExplorers = { list: registry, exp: exp, powi: powi, fmtG: fmtG, fmtE: fmtE, pyRepr: pyRepr, start: start };
+  // An explorer is built (its controls made and its first runs computed) when it comes within
+  // about two screens of the viewport, not while the page loads: on a phone the first runs cost
+  // 100-150 ms of main thread that would delay the first screen. Until then it is its contour
+  // picture; it has no controls, so nothing can be typed into it before it computes.
+  function start() {
+    var roots = [].slice.call(document.querySelectorAll(".rx-explorer[data-spec]"));
+    if (!window.IntersectionObserver) { roots.forEach(build); return; }
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (e) {
+        if (e.isIntersecting) { observer.unobserve(e.target); build(e.target); }
+      });
+    }, { rootMargin: "200% 0px" });
+    roots.forEach(function (root) { if (!root.dataset.ready) observer.observe(root); });
+  }
+
+  window.RMSExplorers = { list: registry, exp: exp, powi: powi, fmtG: fmtG, fmtE: fmtE, pyRepr: pyRepr, start: start,
+                          build: build };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 })();
