@@ -100,15 +100,15 @@ _LAYOUT_JS = """() => {
   const search = [...document.querySelectorAll('input[type=search], .search-button-field, .search-button')]
     .filter(vis).filter(e => !e.closest('article, .bd-article-container form'));   // the search page's own field is content
   const mathStops = [...document.querySelectorAll('.math, .math *')].filter(e => e.tabIndex >= 0).length;
-  // A section skipped off screen (content-visibility, tools/site_speed.py) must be given at least
-  // its real height: smaller, its content would overlap the next section when measured.
-  const undersized = [...document.querySelectorAll('.bd-article > section > section')]
+  // A block skipped off screen (content-visibility, tools/site_speed.py) must be given at least
+  // its real height: smaller, its content would overlap the next one when measured.
+  const undersized = [...document.querySelectorAll('.cv-block')]
     .filter(s => s.style.containIntrinsicSize).map(s => {
       const guess = parseFloat(s.style.containIntrinsicSize.split(' ').pop());
       s.style.contentVisibility = 'visible';
       const real = s.getBoundingClientRect().height;
       s.style.contentVisibility = '';
-      return real > guess + 1 ? `${s.id}: ${Math.round(real)} px > ${guess} px` : null; }).filter(Boolean);
+      return real > guess + 1 ? `${(s.closest('section') || s).id}: ${Math.round(real)} px > ${guess} px` : null; }).filter(Boolean);
   return {pageScroll: document.documentElement.scrollWidth - innerWidth, out: [...new Set(out)].slice(0, 8),
           unreachable: unreachable.slice(0, 5), displays, search: search.length, mathStops, undersized};
 }"""
@@ -236,3 +236,33 @@ def test_search_shows_maths_as_text_and_epsilon_as_a_word_or_a_symbol(browser, b
                or re.search(r"\\[a-zA-Z]+|\$|_\{", r["title"])]
         assert not raw, f"search '{q}': raw TeX in results: {raw[:3]}"
     assert any("vₜ" in r["title"] for r in results["falls"]), "the title 'Why v_t can fall' is not shown as text"
+
+
+_HEADINGS_JS = """() => [...document.querySelectorAll('.bd-article :is(h1, h2, h3, h4, h5, h6)')]
+  .filter(h => h.checkVisibility()).length"""
+
+
+@pytest.mark.browser
+def test_every_heading_is_in_the_accessibility_tree_at_load(checked_browser, base):
+    """Chromium's own accessibility tree (CDP), right after the load at phone width: every visible heading
+    of the article is there, also those far below the first screen, whose content is skipped
+    (content-visibility, tools/site_speed.py) until the reader nears it."""
+    missing = {}
+    chapters = [p for p in PAGES if p.startswith("chapters/")]
+    assert chapters, "no chapter pages"
+    for rel in chapters:
+        ctx = site_measure.new_context(checked_browser, width=390, height=800)
+        try:
+            page = ctx.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(base + rel, wait_until="load")
+            cdp = ctx.new_cdp_session(page)
+            root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+            found = cdp.send("Accessibility.queryAXTree", {"nodeId": root, "role": "heading"})["nodes"]
+            exposed = sum(1 for n in found if not n.get("ignored"))
+            want = page.evaluate(_HEADINGS_JS)
+            if exposed < want:
+                missing[rel] = f"{exposed} of {want} headings exposed"
+        finally:
+            ctx.close()
+    assert not missing, missing

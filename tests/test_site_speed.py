@@ -111,19 +111,29 @@ def test_section_height_grows_with_each_kind_of_content():
     assert site_speed.section_height("<p>" + "word " * 20 + maths + "</p>") < base + 100
 
 
-def test_only_top_level_sections_of_the_article_are_sized():
-    page = ('<section id="outside"><section id="o2"></section></section>'
-            '<article class="bd-article"><section id="title"><h1>T</h1>'
-            '<section id="a"><p>text</p><section id="a1"><p>deeper</p></section></section>'
-            '<section id="w"><div id="site-weights"></div></section>'
-            '<section id="s" style="color: red"></section>'
-            '</section></article><section id="after"><section id="after2"></section></section>')
-    out = site_speed.size_sections(page)
-    assert re.search(r'<section id="a" style="contain-intrinsic-size: auto \d+px">', out)
-    assert '<section id="w" style="content-visibility: visible">' in out
-    assert '<section id="s" style="color: red">' in out
-    for untouched in ("outside", "o2", "title", "a1", "after", "after2"):
-        assert f'<section id="{untouched}">' in out
+def test_content_below_the_title_is_skippable_and_headings_never_are():
+    page = ('<section id="outside"><section id="o2"><p>x</p></section></section>'
+            '<article class="bd-article"><section id="title"><h1>T</h1><p>intro</p>'
+            '<section id="a">\n<h2>A</h2><p>text</p><div class="exercise"><section id="ex"><p>q</p></section></div>'
+            '<section id="a1"><h3>A1</h3><p>deeper</p></section><p>after a1</p></section>'
+            '<section id="w"><h2>W</h2><div id="site-weights"></div></section>'
+            '<section id="e"><h2>Empty</h2></section>'
+            '</section></article><section id="after"><p>y</p></section>')
+    out = site_speed.skip_blocks(page)
+    block = r'<div class="cv-block" style="contain-intrinsic-size: auto \d+px">'
+    # The run after A's heading, with the exercise's inner section kept inside it.
+    assert re.search('<section id="a">\n<h2>A</h2>' + block + '<p>text</p><div class="exercise"><section id="ex">'
+                     '<p>q</p></section></div></div><section id="a1"><h3>A1</h3>' + block + '<p>deeper</p></div>'
+                     '</section>' + block + '<p>after a1</p></div></section>', out), out
+    assert '<section id="w"><h2>W</h2><div id="site-weights"></div></section>' in out   # filled in later
+    assert '<section id="e"><h2>Empty</h2></section>' in out
+    assert '<h1>T</h1><p>intro</p><section id="a">' in out                            # the first screen
+    assert out.count("cv-block") == 3
+    assert out.count("</div>") - page.count("</div>") == 3          # each block closed once
+    assert re.sub(r"<[^>]+>", "", out) == re.sub(r"<[^>]+>", "", page)  # the text is untouched
+    with pytest.raises(site_speed.SpeedError):
+        site_speed.skip_blocks('<article class="bd-article"><section><h1>T</h1><section><h2>A</h2>'
+                               '<p>x</div></section></section></article>')
 
 
 def test_images_of_skipped_sections_are_lazy_and_every_figure_has_its_size(tmp_path):
@@ -218,3 +228,16 @@ def test_slimmed_formulas_draw_the_same_pixels(browser):
             assert not differ, f"drawn differently once slimmed ({colours}): {differ}"
     finally:
         page.close()
+
+
+def test_long_runs_are_cut_between_elements():
+    run = "".join(f"<p>paragraph {i} <em>with</em> a <br>break<img src='x.webp' /></p>\n" for i in range(300))
+    run += "<pre>a < b\n</pre><script>if (a < b) {}</script><!-- < -->"
+    pieces = site_speed._chunks(run, limit=1000)
+    assert "".join(pieces) == run and len(pieces) > 10
+    assert all(p.lstrip().startswith("<p>") or p.lstrip().startswith("<pre>") for p in pieces)
+    assert all(len(p) < 1100 for p in pieces[:-1])
+    assert site_speed._chunks("<p>short</p>", limit=1000) == ["<p>short</p>"]
+    assert site_speed._chunks("<p>a longer one</p>\n", limit=5) == ["<p>a longer one</p>\n"]   # no empty piece
+    with pytest.raises(site_speed.SpeedError):
+        site_speed._chunks("<div><p>x</p>", limit=1)

@@ -4,16 +4,25 @@ Lighthouse's mobile run (a 4x slower CPU) found chapter pages of 11,000-15,000
 elements spending most of their blocking time in style and layout, forced by
 the theme's scripts on the whole page. What this module changes, and why:
 
-- **Off-screen sections are not laid out**: each top-level section below the
-  page's title has ``content-visibility: auto`` (``site-speed.css``), so a
-  layout covers what is on screen only; a section is laid out as it nears the
-  screen. The content stays in the accessibility tree and in find-in-page.
-  Until then a section takes the height :func:`section_height` gives it, an
+- **Off-screen content is not laid out, headings always are**: below the
+  page's title, each run of content between a heading and the next
+  subsection is cut, between elements, into pieces of about 12 KB of HTML,
+  each wrapped in a ``<div class="cv-block">`` with
+  ``content-visibility: auto`` (:func:`skip_blocks`, ``site-speed.css``), so a
+  layout covers what is on screen only; a block is laid out as it nears the
+  screen. The headings stay outside the blocks: Chromium (156, measured with
+  its accessibility tree over CDP) leaves the contents of a skipped block out
+  of the accessibility tree until the block is rendered, so whole skipped
+  sections would hide their headings from a screen reader's list of headings
+  (the first version of this module did that). Text, figures and maths inside
+  a block far down the page reach the accessibility tree as it nears the
+  screen; find-in-page finds them at any time.
+  Until then a block takes the height :func:`section_height` gives it, an
   upper bound of its height on a 360 px phone (wider screens need less): a
-  skipped section smaller than its content would let that content, when a
-  script measures it, overlap the next section (axe-core's contrast check then
+  skipped block smaller than its content would let that content, when a
+  script measures it, overlap the next one (axe-core's contrast check then
   blends the two and reports false failures; axe-core issue 2768). Once shown,
-  a section keeps its real height (``contain-intrinsic-size: auto``).
+  a block keeps its real height (``contain-intrinsic-size: auto``).
   (Laying the other sections out after the load, one per frame, was tried: it
   cost more main-thread time in total than one full layout.)
 - **The theme's keyboard-scrolling helper no longer lays out the whole page**:
@@ -196,33 +205,89 @@ def section_height(body):
     return int(px * 1.3) + 200
 
 
-def size_sections(text):
-    """``style="contain-intrinsic-size: auto Npx"`` on each top-level section of the article."""
-    art = ARTICLE.search(text)
-    if not art:
-        return text
-    out, pos, depth, opened = [], art.end(), 0, None
-    for m in SECTION_TAG.finditer(text, art.end()):
-        if m.group(0) == "</section>":
-            if depth == 2 and opened is not None:
-                start, tag = opened
-                body = text[start:m.start()]
-                if 'id="site-weights"' in body:
-                    # Filled in after this (tools/site_weights.py): its height is not known here.
-                    sized = tag[:-1] + ' style="content-visibility: visible">'
-                else:
-                    sized = tag[:-1] + f' style="contain-intrinsic-size: auto {section_height(body)}px">'
-                out.append((start - len(tag), start, sized))
-                opened = None
-            depth -= 1
-            if depth == 0:
-                break
-        else:
-            depth += 1
-            if depth == 2 and "style=" not in m.group(0):
-                opened = (m.end(), m.group(0))
-    for a, b, new in reversed(out):
-        text = text[:a] + new + text[b:]
+# A section's heading, after the empty anchors that cross-reference labels put before it.
+HEADING = re.compile(r'\s*(?:<span id="[^"]*"></span>\s*)*<h([1-6])\b[^>]*>.*?</h\1>', re.S)
+BLOCK_TAG = re.compile(r"<(/?)(section|div|details)\b[^>]*>")
+
+
+def _section_end(text, start):
+    """(start, end) of the ``</section>`` that closes the section whose body starts at ``start``."""
+    depth = 1
+    for m in SECTION_TAG.finditer(text, start):
+        depth += -1 if m.group(0) == "</section>" else 1
+        if depth == 0:
+            return m.start(), m.end()
+    raise SpeedError("a <section> is never closed")
+
+
+BLOCK_BYTES = 12_000   # a block ends at the first element boundary after this much HTML
+TOKEN = re.compile(r"<!--.*?-->|<(script|style|pre|textarea)\b.*?</\1>|<(/?)([a-zA-Z][\w:-]*)\b[^>]*?(/?)>", re.S)
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+def _chunks(run, limit=BLOCK_BYTES):
+    """``run`` cut between its top-level elements into pieces of about ``limit`` characters or more."""
+    pieces, start, depth = [], 0, 0
+    for m in TOKEN.finditer(run):
+        if m.group(3) is not None:
+            name = m.group(3).lower()
+            if m.group(2):
+                depth -= 1
+            elif not m.group(4) and name not in VOID:
+                depth += 1
+        if depth < 0:
+            raise SpeedError("a section's body closes an element it never opened")
+        if depth == 0 and m.end() - start >= limit:
+            pieces.append(run[start:m.end()])
+            start = m.end()
+    if depth != 0:
+        raise SpeedError("a section's body leaves an element open")
+    pieces.append(run[start:])
+    if len(pieces) > 1 and not pieces[-1].strip():
+        tail = pieces.pop()
+        pieces[-1] += tail
+    return pieces
+
+
+def _skippable(run):
+    if not run.strip() or 'id="site-weights"' in run:
+        # Nothing to skip, or the Performance page's table (filled in later: its height is unknown).
+        return run
+    return "".join(f'<div class="cv-block" style="contain-intrinsic-size: auto {section_height(piece)}px">{piece}</div>'
+                   for piece in _chunks(run))
+
+
+def _wrap_section_body(body):
+    """A section's body with its heading kept and every run of other content made skippable."""
+    out, pos = [], 0
+    h = HEADING.match(body)
+    if h:
+        out.append(body[:h.end()])
+        pos = h.end()
+    run_start, depth, i = pos, 0, pos
+    while True:
+        m = BLOCK_TAG.search(body, i)
+        if m is None:
+            break
+        if m.group(2) == "section" and not m.group(1) and depth == 0:
+            close_start, close_end = _section_end(body, m.end())
+            out.append(_skippable(body[run_start:m.start()]))
+            out.append(m.group(0) + _wrap_section_body(body[m.end():close_start]) + "</section>")
+            run_start = i = close_end
+            continue
+        depth += -1 if m.group(1) else 1
+        if depth < 0:
+            raise SpeedError("a section's body closes a block it never opened")
+        i = m.end()
+    out.append(_skippable(body[run_start:]))
+    return "".join(out)
+
+
+def skip_blocks(text):
+    """Wrap the content of each top-level section of the article (see the module's docstring)."""
+    spans = top_sections(text)
+    for a, b in reversed(spans):
+        text = text[:a] + _wrap_section_body(text[a:b]) + text[b:]
     return text
 
 
@@ -380,7 +445,7 @@ def apply(out, pages, logger):
         text = lazy_images(text, (Path(out) / rel).parent)
         text = unwrap_plain_code(text, classes)
         text = scroll_tabindex(text)
-        text = size_sections(text)
+        text = skip_blocks(text)
         if source is not None:
             text = inline_documentation_options(text, source)
         pages[rel] = text
