@@ -41,8 +41,8 @@ the theme's scripts on the whole page. What this module changes, and why:
   (names, punctuation, whitespace: about 4,000 spans in chapter 3) are written
   as plain text (:func:`plain_code_classes`, :func:`unwrap_plain_code`), and
   ``div.highlight pre`` takes the block's colour, so nothing changes on screen.
-- **Figures below the first screen load as they near it**: every ``<img>`` in a
-  skipped section gets ``loading="lazy"`` (:func:`lazy_images`), and every figure
+- **Figures below the first screen load as they near it**: every figure after
+  the page's introduction gets ``loading="lazy"`` (:func:`lazy_images`), and every figure
   its pixel ``width`` and ``height`` (no layout shift when it arrives). Lighthouse
   counts every request made before the first screen is painted, and chapter 5
   started five figures (100 KB) there.
@@ -52,8 +52,8 @@ the theme's scripts on the whole page. What this module changes, and why:
   21 % smaller and has 2,000 fewer elements to parse, and draws the same
   pixels (checked formula by formula in screenshots). The colour attributes of
   each formula's outer group, and MathJax's glyph stroke (its CSS selects
-  ``use[data-c]``), move to two CSS rules. Formulas with tables, errors or actions keep everything (CSS selects
-  on their ``data-mml-node``).
+  ``use[data-c]``), move to two CSS rules. Formulas with tables, errors or
+  actions keep everything (CSS selects on their ``data-mml-node``).
 - **No render-blocking request for 0.4 KB**: ``documentation_options.js`` is
   inlined (:func:`inline_documentation_options`).
 - **Less CSS to parse**: the icon font's 1,900 ``.fa-NAME:before`` rules are
@@ -207,7 +207,6 @@ def section_height(body):
 
 # A section's heading, after the empty anchors that cross-reference labels put before it.
 HEADING = re.compile(r'\s*(?:<span id="[^"]*"></span>\s*)*<h([1-6])\b[^>]*>.*?</h\1>', re.S)
-BLOCK_TAG = re.compile(r"<(/?)(section|div|details)\b[^>]*>")
 
 
 def _section_end(text, start):
@@ -225,23 +224,30 @@ TOKEN = re.compile(r"<!--.*?-->|<(script|style|pre|textarea)\b.*?</\1>|<(/?)([a-
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
+def _step(m, open_tags):
+    """Update the list of open elements for the token ``m`` of :data:`TOKEN` (comments and
+    raw-text elements leave it as it is); a closing tag must close the innermost open element."""
+    if m.group(3) is not None:
+        name = m.group(3).lower()
+        if m.group(2):
+            if not open_tags or open_tags[-1] != name:
+                raise SpeedError(f"a section's body closes <{name}> where "
+                                 f"{'<' + open_tags[-1] + '>' if open_tags else 'nothing'} is open")
+            open_tags.pop()
+        elif not m.group(4) and name not in VOID:
+            open_tags.append(name)
+
+
 def _chunks(run, limit=BLOCK_BYTES):
     """``run`` cut between its top-level elements into pieces of about ``limit`` characters or more."""
-    pieces, start, depth = [], 0, 0
+    pieces, start, open_tags = [], 0, []
     for m in TOKEN.finditer(run):
-        if m.group(3) is not None:
-            name = m.group(3).lower()
-            if m.group(2):
-                depth -= 1
-            elif not m.group(4) and name not in VOID:
-                depth += 1
-        if depth < 0:
-            raise SpeedError("a section's body closes an element it never opened")
-        if depth == 0 and m.end() - start >= limit:
+        _step(m, open_tags)
+        if not open_tags and m.end() - start >= limit:
             pieces.append(run[start:m.end()])
             start = m.end()
-    if depth != 0:
-        raise SpeedError("a section's body leaves an element open")
+    if open_tags:
+        raise SpeedError(f"a section's body leaves <{open_tags[-1]}> open")
     pieces.append(run[start:])
     if len(pieces) > 1 and not pieces[-1].strip():
         tail = pieces.pop()
@@ -264,20 +270,16 @@ def _wrap_section_body(body):
     if h:
         out.append(body[:h.end()])
         pos = h.end()
-    run_start, depth, i = pos, 0, pos
-    while True:
-        m = BLOCK_TAG.search(body, i)
-        if m is None:
-            break
-        if m.group(2) == "section" and not m.group(1) and depth == 0:
+    run_start, open_tags, i = pos, [], pos
+    while (m := TOKEN.search(body, i)) is not None:
+        if not open_tags and m.group(3) == "section" and not m.group(2):
+            # A subsection (not one nested in a block of the run): its own heading and runs.
             close_start, close_end = _section_end(body, m.end())
             out.append(_skippable(body[run_start:m.start()]))
             out.append(m.group(0) + _wrap_section_body(body[m.end():close_start]) + "</section>")
             run_start = i = close_end
             continue
-        depth += -1 if m.group(1) else 1
-        if depth < 0:
-            raise SpeedError("a section's body closes a block it never opened")
+        _step(m, open_tags)
         i = m.end()
     out.append(_skippable(body[run_start:]))
     return "".join(out)
@@ -329,7 +331,8 @@ def lazy_images(text, page_dir):
     """``loading="lazy"`` on the images of skipped sections; pixel width and height on every figure.
 
     ``page_dir`` is the page's folder in the built site (figure sources are relative to it).
-    A figure drawn in the first screen stays eager: it may be the largest paint.
+    A figure in the page's introduction (before its first top-level section) stays eager: it
+    may be in the first screen, even its largest paint.
     """
     spans = top_sections(text)
 
