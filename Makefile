@@ -34,7 +34,9 @@ $(NODE_STAMP): tools/package.json tools/package-lock.json
 book: $(STAMP) $(NODE_STAMP)
 	@# MathJax, require.js, the widget manager, Thebe: from the npm registry, cached in _build/assets
 	$(PY) tools/site_assets.py
-	@# --all: every page gets the current head (scripts, assets), not only changed pages
+	@# --all: every page gets the current head (scripts, assets), not only changed pages; the old
+	@# html goes first, so no page, figure or bundle that this build no longer writes stays behind
+	rm -rf _build/html
 	$(VENV)/bin/jupyter-book build . $(JB_FLAGS) --all
 	@echo "Site: $(abspath _build/html/index.html)"
 

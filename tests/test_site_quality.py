@@ -11,6 +11,9 @@ request outside the site is blocked, and every page is checked:
   light theme at 1280 px and dark at 390 px (``SITE_AXE=full``: both themes
   at both widths, as ``make bench`` runs it);
 - **maths**: no formula is a tab stop, and each has MathML for screen readers;
+- **accessibility tree** (Chromium's, over CDP, at 390 px): every heading is in it
+  at load, and, once the page has shown the blocks it skipped during the load,
+  everything a page with nothing skipped has (text, figures, maths, links);
 - **layout** at both widths: the page never scrolls sideways, nothing in the
   article sticks out of it unless it is inside a box that scrolls (wide
   tables, printed outputs), display maths fits its column, one search box (the header's at 390 px, the sidebar's from 960 px),
@@ -147,6 +150,8 @@ def visit(checked_browser, base):
                 page.wait_for_load_state("networkidle")
                 if width == 1280:
                     out["cold_bytes"], out["outside"] = sum(sizes), list(outside)
+                # axe checks the whole page as it settles: every block skipped during the load shown.
+                page.wait_for_selector("html[data-blocks-shown]", state="attached")
                 # Colours are checked as they settle, not halfway through the theme's transitions.
                 page.add_style_tag(content=NO_TRANSITIONS)
                 for theme in themes:
@@ -240,29 +245,85 @@ def test_search_shows_maths_as_text_and_epsilon_as_a_word_or_a_symbol(browser, b
 
 _HEADINGS_JS = """() => [...document.querySelectorAll('.bd-article :is(h1, h2, h3, h4, h5, h6)')]
   .filter(h => h.checkVisibility()).length"""
+# Roles whose count must match a page that skips nothing: text, figures, maths and structure.
+_AX_ROLES = ("paragraph", "StaticText", "image", "figure", "MathMLMath", "heading", "link", "listitem", "table", "code")
+_NO_SKIPPING = """document.addEventListener('DOMContentLoaded', () => {
+  const s = document.createElement('style');
+  s.textContent = '.cv-block { content-visibility: visible !important; }';
+  document.head.append(s);
+});"""
+
+
+def _ax_counts(cdp):
+    """{role: count} of the nodes Chromium's accessibility tree exposes (not ignored), for _AX_ROLES."""
+    cdp.send("DOM.getDocument", {"depth": 0})
+    counts = {}
+    for n in cdp.send("Accessibility.getFullAXTree")["nodes"]:
+        role = n.get("role", {}).get("value")
+        if not n.get("ignored") and role in _AX_ROLES:
+            counts[role] = counts.get(role, 0) + 1
+    return counts
+
+
+def _ax_visit(browser, url, skip=True):
+    """Chromium's accessibility tree (CDP) at 390 px: {headings, want_headings} right after the load,
+    and {roles} once the page has shown every block it skipped during the load (site-polish.js marks
+    the page data-blocks-shown); ``skip=False``: the same page with no block ever skipped."""
+    ctx = site_measure.new_context(browser, width=390, height=800)
+    out = {}
+    try:
+        page = ctx.new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        if not skip:
+            page.add_init_script(_NO_SKIPPING)
+        page.goto(url, wait_until="load")
+        cdp = ctx.new_cdp_session(page)
+        if skip:
+            root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+            found = cdp.send("Accessibility.queryAXTree", {"nodeId": root, "role": "heading"})["nodes"]
+            out["headings"] = sum(1 for n in found if not n.get("ignored"))
+            out["want_headings"] = page.evaluate(_HEADINGS_JS)
+        try:
+            page.wait_for_selector("html[data-blocks-shown]", state="attached", timeout=20_000)
+        except Exception:   # playwright's TimeoutError
+            shown, total = page.evaluate("""() => [document.querySelectorAll('.cv-block.cv-shown').length,
+                                                   document.querySelectorAll('.cv-block').length]""")
+            out["roles"] = f"20 s after the load, {shown} of {total} skipped blocks are shown"
+            return out
+        out["roles"] = _ax_counts(cdp)
+        return out
+    finally:
+        ctx.close()
+
+
+@pytest.fixture(scope="module")
+def ax_trees(checked_browser, base):
+    """{page: (as loaded, with nothing skipped)} for every page with blocks skipped during the load."""
+    pages = [p for p in PAGES if 'class="cv-block' in (SITE / p).read_text(encoding="utf-8")]
+    assert any(p.startswith("chapters/") for p in pages), f"no chapter has skipped blocks: {pages}"
+    return {rel: (_ax_visit(checked_browser, base + rel), _ax_visit(checked_browser, base + rel, skip=False))
+            for rel in pages}
 
 
 @pytest.mark.browser
-def test_every_heading_is_in_the_accessibility_tree_at_load(checked_browser, base):
-    """Chromium's own accessibility tree (CDP), right after the load at phone width: every visible heading
-    of the article is there, also those far below the first screen, whose content is skipped
-    (content-visibility, tools/site_speed.py) until the reader nears it."""
-    missing = {}
-    chapters = [p for p in PAGES if p.startswith("chapters/")]
-    assert chapters, "no chapter pages"
-    for rel in chapters:
-        ctx = site_measure.new_context(checked_browser, width=390, height=800)
-        try:
-            page = ctx.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
-            page.goto(base + rel, wait_until="load")
-            cdp = ctx.new_cdp_session(page)
-            root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
-            found = cdp.send("Accessibility.queryAXTree", {"nodeId": root, "role": "heading"})["nodes"]
-            exposed = sum(1 for n in found if not n.get("ignored"))
-            want = page.evaluate(_HEADINGS_JS)
-            if exposed < want:
-                missing[rel] = f"{exposed} of {want} headings exposed"
-        finally:
-            ctx.close()
+def test_every_heading_is_in_the_accessibility_tree_at_load(ax_trees):
+    """Right after the load at phone width, every visible heading of the article is in Chromium's
+    accessibility tree, also those far below the first screen, whose content is skipped
+    (content-visibility, tools/site_speed.py) until shown."""
+    missing = {rel: f"{a['headings']} of {a['want_headings']} headings exposed"
+               for rel, (a, _) in ax_trees.items() if a["headings"] < a["want_headings"]}
     assert not missing, missing
+
+
+@pytest.mark.browser
+def test_all_content_reaches_the_accessibility_tree_after_the_load(ax_trees):
+    """Text, figures and maths of blocks skipped during the load are not in Chromium's accessibility
+    tree until shown; once the page has shown them (one per idle moment, site-polish.js), the tree
+    has exactly what it has for the same page with nothing skipped."""
+    differ = {}
+    for rel, (got, want) in ax_trees.items():
+        got, want = got["roles"], want["roles"]
+        if got != want:
+            differ[rel] = got if isinstance(got, str) else {
+                r: f"{got.get(r, 0)} of {want.get(r, 0)}" for r in set(want) | set(got) if got.get(r, 0) != want.get(r, 0)}
+    assert not differ, f"accessibility tree after the load, against the page with nothing skipped: {differ}"

@@ -4,27 +4,30 @@ Lighthouse's mobile run (a 4x slower CPU) found chapter pages of 11,000-15,000
 elements spending most of their blocking time in style and layout, forced by
 the theme's scripts on the whole page. What this module changes, and why:
 
-- **Off-screen content is not laid out, headings always are**: below the
-  page's title, each run of content between a heading and the next
-  subsection is cut, between elements, into pieces of about 12 KB of HTML,
+- **Off-screen content is not laid out during the load, headings never skipped**:
+  below the page's title, each run of content between a heading and the next
+  subsection is cut, between elements, into pieces of about 6 KB of HTML,
   each wrapped in a ``<div class="cv-block">`` with
-  ``content-visibility: auto`` (:func:`skip_blocks`, ``site-speed.css``), so a
-  layout covers what is on screen only; a block is laid out as it nears the
-  screen. The headings stay outside the blocks: Chromium (156, measured with
-  its accessibility tree over CDP) leaves the contents of a skipped block out
-  of the accessibility tree until the block is rendered, so whole skipped
-  sections would hide their headings from a screen reader's list of headings
-  (the first version of this module did that). Text, figures and maths inside
-  a block far down the page reach the accessibility tree as it nears the
-  screen; find-in-page finds them at any time.
-  Until then a block takes the height :func:`section_height` gives it, an
+  ``content-visibility: auto`` (:func:`skip_blocks`, ``site-speed.css``), so the
+  load's layouts cover what is on screen only. The headings stay outside the
+  blocks: Chromium (156, measured with its accessibility tree over CDP) leaves
+  the contents of a skipped block out of the accessibility tree (its text too)
+  until the block is rendered, so whole skipped sections would hide their
+  headings from a screen reader's list of headings (the first version of this
+  module did that).
+  After the load, ``site-polish.js`` shows the blocks one per idle moment
+  (``requestIdleCallback``; class ``cv-shown``), in page order, and marks the
+  page ``data-blocks-shown`` when all are: from then on every paragraph,
+  figure and formula is in the accessibility tree, as on a page without
+  skipping. Each block costs one frame of style and layout (a few ms here,
+  about four times that on Lighthouse's phone), which is why the blocks are
+  small: a 12 KB block could make a frame that blocks input for a phone.
+  Until it is shown a block takes the height :func:`section_height` gives it, an
   upper bound of its height on a 360 px phone (wider screens need less): a
   skipped block smaller than its content would let that content, when a
   script measures it, overlap the next one (axe-core's contrast check then
   blends the two and reports false failures; axe-core issue 2768). Once shown,
   a block keeps its real height (``contain-intrinsic-size: auto``).
-  (Laying the other sections out after the load, one per frame, was tried: it
-  cost more main-thread time in total than one full layout.)
 - **The theme's keyboard-scrolling helper no longer lays out the whole page**:
   pydata-sphinx-theme measures every ``pre``, output and table at load (and on
   every resize and DOM change) to make the ones that scroll horizontally
@@ -219,7 +222,7 @@ def _section_end(text, start):
     raise SpeedError("a <section> is never closed")
 
 
-BLOCK_BYTES = 12_000   # a block ends at the first element boundary after this much HTML
+BLOCK_BYTES = 6_000   # a block ends at the first element boundary after this much HTML
 TOKEN = re.compile(r"<!--.*?-->|<(script|style|pre|textarea)\b.*?</\1>|<(/?)([a-zA-Z][\w:-]*)\b[^>]*?(/?)>", re.S)
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 

@@ -31,6 +31,24 @@
   }
   patchSearch();
 
+  // --- Skipped blocks (tools/site_speed.py): after the load, show them one per idle moment, in page
+  // order, so that their text, figures and maths reach the accessibility tree (Chromium leaves a
+  // skipped block's content out of it) without one long layout of the whole page. The page is
+  // marked data-blocks-shown when all are (the tests wait for it).
+  function showSkippedBlocks() {
+    var blocks = Array.prototype.slice.call(document.querySelectorAll(".cv-block:not(.cv-shown)"));
+    var idle = window.requestIdleCallback || function (f) { return setTimeout(f, 50); };
+    function next() {
+      var block = blocks.shift();
+      if (!block) { document.documentElement.setAttribute("data-blocks-shown", ""); return; }
+      block.classList.add("cv-shown");
+      idle(next);
+    }
+    idle(next);
+  }
+  if (document.readyState === "complete") showSkippedBlocks();
+  else window.addEventListener("load", showSkippedBlocks);
+
   // --- Live Code: if Thebe cannot start (no network, Binder unreachable), say so in plain words.
   function binderLink() {
     var a = document.querySelector("a[href*='/v2/gh/']");
