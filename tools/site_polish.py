@@ -6,7 +6,9 @@ extensions load by default; this extension rewrites the built HTML so that:
 - **Maths is rendered at build time** (MathJax 3 from npm ``mathjax-full``, run
   by ``node tools/render_maths.js``): each formula becomes an SVG picture
   (hidden from screen readers) beside its MathML (read by them), so no maths
-  script or font is downloaded and no formula is a tab stop. Glyph outlines
+  script or font is downloaded and no formula is a tab stop. In headings and
+  links, whose accessible name Chromium computes without MathML, a formula's
+  hidden text is its readable form instead ("Why vₜ can fall"). Glyph outlines
   are shared by all the formulas of a page (one hidden ``<svg>`` of
   definitions). The MathJax script is dropped from pages.
 - **Icons are inline SVG**: the theme's Font Awesome script (1.5 MB, it swaps
@@ -140,12 +142,16 @@ def _maths(pages):
         # The readable text is for search summaries (site-polish.js on search.html), not for display.
         return container.replace("<mjx-container ", f'<mjx-container data-text="{html.escape(readable(tex))}" ', 1)
 
+    titles = _titles_as_text(pages)
     for rel, text in pages.items():
+        text = REF_TEXT.sub(lambda m: m.group(1) + html.escape(titles.get(html.unescape(m.group(2)), html.unescape(m.group(2))),
+                                                             quote=False) + m.group(3), text)
         text = MATH_SPAN.sub(lambda m: '<span class="math notranslate nohighlight">'
                              + tag(done[(html.unescape(m.group(1)), False)], html.unescape(m.group(1)))
                              + "</span>", text)
         text = MATH_DIV.sub(lambda m: m.group(1) + tag(done[(html.unescape(m.group(2)), True)],
                                                          html.unescape(m.group(2))) + "</div>", text)
+        text = NAMED_BY_CONTENT.sub(_maths_as_text, text)
         glyphs = dict(GLYPH_DEF.findall(text))
         if glyphs:
             text = DEFS.sub("", text)
@@ -156,6 +162,39 @@ def _maths(pages):
             text = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + hidden, text, count=1)
         pages[rel] = text
     return css
+
+
+# A cross-reference to a heading with maths ({doc}, {ref}) is written by Sphinx with the heading's TeX
+# source as text ("Why v_t can fall"); it shows the heading's readable text instead ("Why vₜ can fall").
+HEADING = re.compile(r"<h[1-6]\b[^>]*>(.*?)</h[1-6]>", re.S)
+REF_TEXT = re.compile(r'(<span class="(?:doc|std std-ref)">)([^<]*)(</span>)')
+
+
+def _titles_as_text(pages):
+    """{heading as Sphinx's references write it (TeX source): heading with its maths readable}."""
+    titles = {}
+    for text in pages.values():
+        for h in HEADING.finditer(text):
+            inner = h.group(1)
+            if not MATH_SPAN.search(inner):
+                continue
+            inner = re.sub(r'<span class="section-number">.*?</span>|<a class="headerlink".*?</a>', "", inner, flags=re.S)
+
+            def plain(with_maths):
+                return " ".join(html.unescape(re.sub(r"<[^>]+>", "", MATH_SPAN.sub(with_maths, inner))).split())
+            titles[plain(lambda m: html.unescape(m.group(1)))] = plain(lambda m: html.escape(readable(html.unescape(m.group(1)))))
+    return titles
+
+
+# Headings and links are named by their content; Chromium (156) leaves MathML out of that name
+# ("4. Why can fall"), so in them a formula's hidden MathML becomes its readable text ("vₜ").
+NAMED_BY_CONTENT = re.compile(r"<(h[1-6]|a)\b[^>]*>.*?</\1>", re.S)
+ASSISTIVE = re.compile(r'(<mjx-container data-text="([^"]*)".*?<mjx-assistive-mml\b[^>]*>).*?(</mjx-assistive-mml>)', re.S)
+
+
+def _maths_as_text(m):
+    """A heading or link whose formulas are read as their text: the name screen readers give it."""
+    return ASSISTIVE.sub(lambda k: k.group(1) + k.group(2) + k.group(3), m.group(0))
 
 
 # --------------------------------------------------------------------------- icons
