@@ -41,8 +41,10 @@ book: $(STAMP) $(NODE_STAMP)
 	@echo "Site: $(abspath _build/html/index.html)"
 
 test: book
-	@# two workers (2 cores); --dist loadfile keeps each notebook's cells in order on one worker and kernel
-	$(PY) -m pytest -q -n 2 --dist loadfile --durations=25 --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+	@# three workers on 2 cores: many tests wait on a browser, a kernel or a subprocess (with two, a run kept
+	@# 1.1 cores busy on average: 16 min; with three, 11 min); --dist loadfile keeps each notebook's cells
+	@# in order on one worker and kernel
+	$(PY) -m pytest -q -n 3 --dist loadfile --durations=25 --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 notebooks: $(STAMP)
 	@# the install lines of each first code cell come from tools/colab_cell.py (version, repository, pins)
