@@ -9,6 +9,8 @@ Measures, on this machine:
   vs 100 separate runs;
 - the widgets' redraw latency (``tools/bench_widgets.py``, when present), and the static
   site's explorers' input-to-redraw time in Chromium (``tools/bench_explorers.py``);
+  what showing the blocks skipped during the load costs a 4x slower CPU
+  (``tools/bench_reveal.py``);
 - nbval time per chapter notebook and in total, and the strict book build time;
 - Lighthouse's four scores on every page of the built site (``_build/html``,
   served with gzip; ``tools/site_measure.py``), written to ``bench/lighthouse.csv``.
@@ -277,6 +279,18 @@ def bench_static_explorers():
         return {"error": f"{type(exc).__name__}: {exc}"}
 
 
+def bench_reveal():
+    """What showing the skipped blocks after the load costs a 4x slower CPU (tools/bench_reveal.py)."""
+    try:
+        sys.path.insert(0, str(ROOT / "tools"))
+        import bench_reveal as module
+        result = module.measure()
+        result["method"] = module.METHOD
+        return result
+    except Exception as exc:  # report, don't hide: the row says what went wrong
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
 def bench_notebooks():
     """nbval (strict, as in make test) on each chapter notebook, one pytest process each."""
     rows = {}
@@ -492,6 +506,17 @@ def tables(results):
                     f"{f['median_ms']:.1f} ms, 90th percentile {f['p90_ms']:.1f} ms; n = {r['n']}", "",
                     f"90th percentile < {target:.0f} ms", "yes" if r["p90_ms"] < target else "no", "static_explorers")
 
+    reveal = results.get("reveal")
+    if isinstance(reveal, dict) and "error" in reveal:
+        add("skipped blocks shown after the load", "failed", reveal["error"])
+    elif isinstance(reveal, dict):
+        for page, r in reveal.items():
+            if isinstance(r, dict):
+                add(f"skipped blocks shown after the load, {page}, CPU {reveal['cpu_slowdown']}x slower",
+                    f"all shown {r['shown_ms'] / 1000:.1f} s after navigation",
+                    f"{r['frames']:.0f} frames over 50 ms after the load, longest {r['longest_ms']:.0f} ms, "
+                    f"{r['blocking_ms']:.0f} ms beyond 50 ms in all (median of {reveal['visits']})")
+
     nbs = results.get("notebooks")
     if nbs:
         for nb, row in nbs.items():
@@ -602,6 +627,8 @@ def main(argv=None):
     if not args.quick:
         print("timing the static site's explorers in Chromium ...", flush=True)
         results["static_explorers"] = bench_static_explorers()
+        print("timing how the site shows its skipped blocks after the load (4x slower CPU) ...", flush=True)
+        results["reveal"] = bench_reveal()
     if not (args.quick or args.skip_notebooks):
         print("timing nbval on each chapter ...", flush=True)
         results["notebooks"] = bench_notebooks()
