@@ -257,11 +257,7 @@ _MATH_NAMES_JS = """() => [...document.querySelectorAll('h1, h2, h3, h4, h5, h6,
               return c.textContent.replace(/\\s+/g, ' ').trim(); })"""
 # Roles whose count must match a page that skips nothing: text, figures, maths and structure.
 _AX_ROLES = ("paragraph", "StaticText", "image", "figure", "MathMLMath", "heading", "link", "listitem", "table", "code")
-_NO_SKIPPING = """document.addEventListener('DOMContentLoaded', () => {
-  const s = document.createElement('style');
-  s.textContent = '.cv-block { content-visibility: visible !important; }';
-  document.head.append(s);
-});"""
+_NO_SKIPPING_CSS = ".cv-block { content-visibility: visible !important; }"
 
 
 def _spoken(name):
@@ -281,40 +277,39 @@ def _ax_counts(cdp):
     return counts
 
 
-def _ax_visit(browser, url, skip=True):
-    """Chromium's accessibility tree (CDP) at 390 px: {headings, want_headings} right after the load,
-    and {roles} once the page has shown every block it skipped during the load (site-polish.js marks
-    the page data-blocks-shown); ``skip=False``: the same page with no block ever skipped."""
+def _ax_visit(browser, url):
+    """Chromium's accessibility tree (CDP) at 390 px: {headings, want_headings} right after the load;
+    {roles} once the page has shown every block it skipped during the load (site-polish.js marks the
+    page data-blocks-shown); {reference}: the roles once, on top of that, nothing is skipped at all
+    (any block still skipped then adds its content); {unnamed_maths}: see _MATH_NAMES_JS."""
     ctx = site_measure.new_context(browser, width=390, height=800)
     out = {}
     try:
         page = ctx.new_page()
         page.set_default_timeout(TIMEOUT_MS)
-        if not skip:
-            page.add_init_script(_NO_SKIPPING)
         page.goto(url, wait_until="load")
         cdp = ctx.new_cdp_session(page)
-        if skip:
-            root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
-            found = cdp.send("Accessibility.queryAXTree", {"nodeId": root, "role": "heading"})["nodes"]
-            out["headings"] = sum(1 for n in found if not n.get("ignored"))
-            out["want_headings"] = page.evaluate(_HEADINGS_JS)
+        root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        found = cdp.send("Accessibility.queryAXTree", {"nodeId": root, "role": "heading"})["nodes"]
+        out["headings"] = sum(1 for n in found if not n.get("ignored"))
+        out["want_headings"] = page.evaluate(_HEADINGS_JS)
         try:
-            if skip:
-                page.wait_for_selector("html[data-blocks-shown]", state="attached", timeout=20_000)
+            page.wait_for_selector("html[data-blocks-shown]", state="attached", timeout=20_000)
         except Exception:   # playwright's TimeoutError
             shown, total = page.evaluate("""() => [document.querySelectorAll('.cv-block.cv-shown').length,
                                                    document.querySelectorAll('.cv-block').length]""")
             out["roles"] = f"20 s after the load, {shown} of {total} skipped blocks are shown"
             return out
         out["roles"] = _ax_counts(cdp)
-        if skip:
-            names = set()
-            for role in ("heading", "link"):
-                root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
-                names |= {_spoken(n.get("name", {}).get("value", ""))
-                          for n in cdp.send("Accessibility.queryAXTree", {"nodeId": root, "role": role})["nodes"]}
-            out["unnamed_maths"] = [want for want in page.evaluate(_MATH_NAMES_JS) if _spoken(want) not in names]
+        names = set()
+        for role in ("heading", "link"):
+            root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+            names |= {_spoken(n.get("name", {}).get("value", ""))
+                      for n in cdp.send("Accessibility.queryAXTree", {"nodeId": root, "role": role})["nodes"]}
+        out["unnamed_maths"] = [want for want in page.evaluate(_MATH_NAMES_JS) if _spoken(want) not in names]
+        page.add_style_tag(content=_NO_SKIPPING_CSS)
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        out["reference"] = _ax_counts(cdp)
         return out
     finally:
         ctx.close()
@@ -322,11 +317,10 @@ def _ax_visit(browser, url, skip=True):
 
 @pytest.fixture(scope="module")
 def ax_trees(checked_browser, base):
-    """{page: (as loaded, with nothing skipped)} for every page with blocks skipped during the load."""
+    """{page: _ax_visit} for every page with blocks skipped during the load."""
     pages = [p for p in PAGES if 'class="cv-block' in (SITE / p).read_text(encoding="utf-8")]
     assert any(p.startswith("chapters/") for p in pages), f"no chapter has skipped blocks: {pages}"
-    return {rel: (_ax_visit(checked_browser, base + rel), _ax_visit(checked_browser, base + rel, skip=False))
-            for rel in pages}
+    return {rel: _ax_visit(checked_browser, base + rel) for rel in pages}
 
 
 @pytest.mark.browser
@@ -335,7 +329,7 @@ def test_every_heading_is_in_the_accessibility_tree_at_load(ax_trees):
     accessibility tree, also those far below the first screen, whose content is skipped
     (content-visibility, tools/site_speed.py) until shown."""
     missing = {rel: f"{a['headings']} of {a['want_headings']} headings exposed"
-               for rel, (a, _) in ax_trees.items() if a["headings"] < a["want_headings"]}
+               for rel, a in ax_trees.items() if a["headings"] < a["want_headings"]}
     assert not missing, missing
 
 
@@ -343,7 +337,7 @@ def test_every_heading_is_in_the_accessibility_tree_at_load(ax_trees):
 def test_headings_and_links_with_maths_are_named_with_it(ax_trees):
     """A heading or link is named by its content; a formula in it is part of its name ("4. Why vₜ can
     fall", not "4. Why can fall"), in Chromium's accessibility tree once the page has shown every block."""
-    unnamed = {rel: a["unnamed_maths"][:4] for rel, (a, _) in ax_trees.items() if a.get("unnamed_maths")}
+    unnamed = {rel: a["unnamed_maths"][:4] for rel, a in ax_trees.items() if a.get("unnamed_maths")}
     assert not unnamed, f"headings or links whose accessible name is not their text with its maths: {unnamed}"
 
 
@@ -351,10 +345,10 @@ def test_headings_and_links_with_maths_are_named_with_it(ax_trees):
 def test_all_content_reaches_the_accessibility_tree_after_the_load(ax_trees):
     """Text, figures and maths of blocks skipped during the load are not in Chromium's accessibility
     tree until shown; once the page has shown them (one per idle moment, site-polish.js), the tree
-    has exactly what it has for the same page with nothing skipped."""
+    has exactly what it has when, on top of that, nothing is skipped at all."""
     differ = {}
-    for rel, (got, want) in ax_trees.items():
-        got, want = got["roles"], want["roles"]
+    for rel, a in ax_trees.items():
+        got, want = a["roles"], a.get("reference", {})
         if got != want:
             differ[rel] = got if isinstance(got, str) else {
                 r: f"{got.get(r, 0)} of {want.get(r, 0)}" for r in set(want) | set(got) if got.get(r, 0) != want.get(r, 0)}
