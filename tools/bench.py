@@ -267,28 +267,26 @@ def bench_widgets():
         return {"error": f"{type(exc).__name__}: {exc}"}
 
 
-def bench_static_explorers():
-    """Input-to-redraw time of the static site's explorers (tools/bench_explorers.py), in Chromium."""
+def _measure_with(name):
+    """``tools/<name>.py``'s ``measure()``, with its ``METHOD``; a failure becomes the row's error."""
     try:
         sys.path.insert(0, str(ROOT / "tools"))
-        import bench_explorers
-        result = bench_explorers.measure()
-        result["method"] = bench_explorers.METHOD
-        return result
-    except Exception as exc:  # report, don't hide: the row says what went wrong
-        return {"error": f"{type(exc).__name__}: {exc}"}
-
-
-def bench_reveal():
-    """What showing the skipped blocks after the load costs a 4x slower CPU (tools/bench_reveal.py)."""
-    try:
-        sys.path.insert(0, str(ROOT / "tools"))
-        import bench_reveal as module
+        module = importlib.import_module(name)
         result = module.measure()
         result["method"] = module.METHOD
         return result
     except Exception as exc:  # report, don't hide: the row says what went wrong
         return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def bench_static_explorers():
+    """Input-to-redraw time of the static site's explorers (tools/bench_explorers.py), in Chromium."""
+    return _measure_with("bench_explorers")
+
+
+def bench_reveal():
+    """What showing the skipped blocks after the load costs a 4x slower CPU (tools/bench_reveal.py)."""
+    return _measure_with("bench_reveal")
 
 
 def bench_notebooks():
