@@ -144,8 +144,7 @@ def _maths(pages):
 
     titles = _titles_as_text(pages)
     for rel, text in pages.items():
-        text = REF_TEXT.sub(lambda m: m.group(1) + html.escape(titles.get(html.unescape(m.group(2)), html.unescape(m.group(2))),
-                                                             quote=False) + m.group(3), text)
+        text = REF_TEXT.sub(lambda m: m.group(1) + _readable_ref(m.group(2), titles) + m.group(3), text)
         text = MATH_SPAN.sub(lambda m: '<span class="math notranslate nohighlight">'
                              + tag(done[(html.unescape(m.group(1)), False)], html.unescape(m.group(1)))
                              + "</span>", text)
@@ -184,6 +183,12 @@ def _titles_as_text(pages):
                 return " ".join(html.unescape(re.sub(r"<[^>]+>", "", MATH_SPAN.sub(with_maths, inner))).split())
             titles[plain(lambda m: html.unescape(m.group(1)))] = plain(lambda m: html.escape(readable(html.unescape(m.group(1)))))
     return titles
+
+
+def _readable_ref(text, titles):
+    """A reference's (escaped) text, with the readable title if it names a heading with maths."""
+    plain = html.unescape(text)
+    return html.escape(titles[plain], quote=False) if plain in titles else text
 
 
 # Headings and links are named by their content; Chromium (156) leaves MathML out of that name
