@@ -331,7 +331,7 @@ def _image_size(path):
 
 
 def lazy_images(text, page_dir):
-    """``loading="lazy"`` on the images of skipped sections; pixel width and height on every figure.
+    """``loading="lazy"`` on the figures after the page's introduction; pixel width and height on every figure.
 
     ``page_dir`` is the page's folder in the built site (figure sources are relative to it).
     A figure in the page's introduction (before its first top-level section) stays eager: it
